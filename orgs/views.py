@@ -1,0 +1,5 @@
+from django.shortcuts import render
+
+
+def org_list(request):
+    return render(request, "orgs/org_list.html", {"orgs": []})
