@@ -6,6 +6,7 @@ demo (``make demo``) and the test suite switch on what they need through the
 same variables.
 """
 
+import os
 from pathlib import Path
 
 import environ
@@ -226,8 +227,12 @@ SALESFORCE_ALLOWED_HOSTS = env.list(
 # never trusted outside the demo and the tests.
 if DEMO_MODE:
     SALESFORCE_ALLOWED_HOSTS += ["127.0.0.1", "localhost"]
+    # oauthlib insists on HTTPS; the emulator speaks plain HTTP on loopback.
+    os.environ.setdefault("OAUTHLIB_INSECURE_TRANSPORT", "1")
 SALESFORCE_CONNECT_TIMEOUT = env.float("SALESFORCE_CONNECT_TIMEOUT", default=10.0)
 SALESFORCE_READ_TIMEOUT = env.float("SALESFORCE_READ_TIMEOUT", default=120.0)
+# Base wait between retries of a failed Salesforce call (doubles each time).
+SALESFORCE_RETRY_WAIT_SECONDS = env.float("SALESFORCE_RETRY_WAIT_SECONDS", default=0.5)
 # Offline backfill of legacy rows: "00D...=3MVG...,00D...=3MVG..." pairs.
 SALESFORCE_CLIENT_ID_BACKFILL = env.dict("SALESFORCE_CLIENT_ID_BACKFILL", default={})
 

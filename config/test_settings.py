@@ -7,6 +7,9 @@ os.environ.setdefault(
     "TOKEN_ENCRYPTION_KEYS", "dGVzdC1zdWl0ZS1vbmx5LWZlcnJ5LWtleS0wMDAwMDA="
 )
 os.environ.setdefault("HTTPS", "off")
+os.environ.setdefault("SALESFORCE_RETRY_WAIT_SECONDS", "0")
+# oauthlib insists on HTTPS; the emulator speaks plain HTTP on loopback.
+os.environ.setdefault("OAUTHLIB_INSECURE_TRANSPORT", "1")
 os.environ.setdefault("SALESFORCE_CLIENT_ID", "3MVG9FerryDefaultTestClientId")
 os.environ.setdefault("SALESFORCE_CLIENT_SECRET", "default-test-secret")
 os.environ.setdefault(
