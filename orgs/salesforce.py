@@ -55,8 +55,9 @@ def build_session() -> requests.Session:
 
 
 class SalesforceClient:
-    def __init__(self, org, *, session=None):
+    def __init__(self, org, *, session=None, can_refresh=True):
         self.org = org
+        self.can_refresh = can_refresh
         self.session = session or build_session()
         self.request_count = 0
         self.last_refresh = None
@@ -82,7 +83,7 @@ class SalesforceClient:
 
     def get(self, path_or_url, params=None, headers=None) -> dict:
         response = self._send(path_or_url, params, headers)
-        if self._session_expired(response):
+        if self.can_refresh and self._session_expired(response):
             self.last_refresh = tokens.refresh_access_token(self.org)
             self.org = self.last_refresh.org
             response = self._send(path_or_url, params, headers)
