@@ -1,0 +1,5 @@
+({
+    markPaid: function (component, event, helper) {
+        helper.updateStatus(component, "Paid");
+    }
+})

@@ -1,0 +1,5 @@
+({
+    updateStatus: function (component, status) {
+        $A.get("e.force:closeQuickAction").fire();
+    }
+})

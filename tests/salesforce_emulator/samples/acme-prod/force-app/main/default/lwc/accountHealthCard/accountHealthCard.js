@@ -1,0 +1,7 @@
+import { LightningElement, api } from "lwc";
+
+export default class AccountHealthCard extends LightningElement {
+    @api recordId;
+    tier = "Gold";
+    churnRisk = 0;
+}

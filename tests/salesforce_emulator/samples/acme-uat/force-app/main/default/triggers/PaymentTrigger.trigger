@@ -1,0 +1,3 @@
+trigger PaymentTrigger on Payment__c (after insert) {
+    new PaymentTriggerHandler().run();
+}
