@@ -1,5 +1,8 @@
 """Small builders for test data, with defaults a test overrides by keyword."""
 
+import base64
+import hashlib
+import hmac
 from datetime import UTC, datetime
 
 from django.conf import settings
@@ -8,6 +11,9 @@ from orgs.connected_apps import get_registry
 from orgs.models import Organization
 
 EMULATOR_URL = "http://127.0.0.1:5999"
+TOKEN_URL = f"{EMULATOR_URL}/services/oauth2/token"
+ISSUED_AT = "1796900000000"
+IDENTITY = f"{EMULATOR_URL}/id/00D5g00000AcmePEAR/0055g00000AdminQAA"
 
 
 def make_org(owner, **overrides) -> Organization:
@@ -29,3 +35,20 @@ def make_org(owner, **overrides) -> Organization:
 
 def app(key):
     return get_registry().by_key(key)
+
+
+def token_answer(connected_app, **fields):
+    """A signed token-endpoint answer as Salesforce sends it."""
+    answer = {
+        "access_token": "00D5g00000AcmeP!fresh-access-token",
+        "instance_url": f"{EMULATOR_URL}/instances/prod",
+        "id": IDENTITY,
+        "token_type": "Bearer",
+        "issued_at": ISSUED_AT,
+        "scope": "api refresh_token id",
+    }
+    answer.update(fields)
+    message = f"{answer['id']}{answer['issued_at']}".encode()
+    digest = hmac.new(connected_app.client_secret.encode(), message, hashlib.sha256)
+    answer.setdefault("signature", base64.b64encode(digest.digest()).decode())
+    return answer

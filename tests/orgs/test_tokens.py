@@ -1,8 +1,5 @@
 """The refresh service against precise Salesforce answers (no emulator)."""
 
-import base64
-import hashlib
-import hmac
 import json
 import logging
 from urllib.parse import parse_qs
@@ -23,29 +20,16 @@ from orgs.exceptions import (
 )
 from orgs.models import Organization, TokenEvent
 from orgs.tokens import refresh_access_token
-from tests.helpers import EMULATOR_URL, app, make_org
-
-TOKEN_URL = f"{EMULATOR_URL}/services/oauth2/token"
-ISSUED_AT = "1796900000000"
-IDENTITY = f"{EMULATOR_URL}/id/00D5g00000AcmePEAR/0055g00000AdminQAA"
+from tests.helpers import (
+    EMULATOR_URL,
+    ISSUED_AT,
+    TOKEN_URL,
+    app,
+    make_org,
+    token_answer,
+)
 
 pytestmark = pytest.mark.django_db
-
-
-def token_answer(connected_app, **fields):
-    answer = {
-        "access_token": "00D5g00000AcmeP!fresh-access-token",
-        "instance_url": f"{EMULATOR_URL}/instances/prod",
-        "id": IDENTITY,
-        "token_type": "Bearer",
-        "issued_at": ISSUED_AT,
-        "scope": "api refresh_token id",
-    }
-    answer.update(fields)
-    message = f"{answer['id']}{answer['issued_at']}".encode()
-    digest = hmac.new(connected_app.client_secret.encode(), message, hashlib.sha256)
-    answer.setdefault("signature", base64.b64encode(digest.digest()).decode())
-    return answer
 
 
 def sent_form(call):
