@@ -4,5 +4,7 @@ See ``python -m tests.salesforce_emulator --help`` for the config format.
 """
 
 from .config import ConfigError, load_config
+from .emulator import Emulator
+from .server import EmulatorServer
 
-__all__ = ["ConfigError", "load_config"]
+__all__ = ["ConfigError", "Emulator", "EmulatorServer", "load_config"]

@@ -57,7 +57,7 @@ APP_KEYS = {
     "require_secret",
     "scopes",
 }
-DEFAULT_APP_SCOPES = ["api", "id", "refresh_token", "web", "openid"]
+DEFAULT_APP_SCOPES = ["api", "id", "refresh_token", "web"]
 
 KNOWN_SCOPES = {
     "api",

@@ -1,0 +1,1 @@
+pytest_plugins = ["tests.salesforce_emulator.pytest_plugin"]
