@@ -7,12 +7,18 @@ query engine serves: every field of its schema, ids and audit fields set.
 Keys starting with ``_`` are the emulator's own and are never served.
 """
 
-import hashlib
+import functools
 import re
 import zlib
 from datetime import UTC, datetime, timedelta
 
-from .ids import KEY_PREFIXES, component_id, stable_id
+from .ids import (
+    KEY_PREFIXES,
+    component_digest,
+    component_id,
+    id_from_digest,
+    stable_id,
+)
 
 CUSTOM_SUFFIXES = ("c", "mdt", "e", "b", "x")
 DEFAULT_API_VERSION = 65.0
@@ -341,9 +347,25 @@ def now_string():
     return format_datetime(datetime.now(UTC))
 
 
-def _stable_seconds(*parts, days):
-    digest = hashlib.sha256("\x1f".join(parts).encode()).digest()
-    return int.from_bytes(digest[:4], "big") % (days * 86400)
+@functools.cache
+def _hour_string(hours):
+    moment = datetime(2025, 1, 1, tzinfo=UTC) + timedelta(hours=hours)
+    return moment.strftime("%Y-%m-%dT%H")
+
+
+def _stable_dates(digest):
+    """Derive a created and a later modified timestamp from hash bytes.
+
+    Spread over 2025 so ordering by date means something; built from cached
+    hour strings because big synthetic orgs make this a hot path.
+    """
+    created_hours = int.from_bytes(digest[12:14], "big") % (300 * 24)
+    modified_hours = created_hours + 1 + int.from_bytes(digest[14:16], "big") % 1440
+    minute, second = digest[16] % 60, digest[17] % 60
+    return (
+        f"{_hour_string(created_hours)}:{minute:02d}:{second:02d}.000+0000",
+        f"{_hour_string(modified_hours)}:{second:02d}:{minute:02d}.000+0000",
+    )
 
 
 def strip_apex_comments(body):
@@ -489,20 +511,14 @@ class ComponentBuilder:
         return object_name
 
     def _fill_defaults(self, record, tooling_type):
-        full_name = record["_full_name"]
-        record.setdefault("Id", component_id(self.org_id, tooling_type, full_name))
+        digest = component_digest(self.org_id, tooling_type, record["_full_name"])
+        record.setdefault("Id", id_from_digest(KEY_PREFIXES[tooling_type], digest))
         namespace = record.setdefault("NamespacePrefix", None)
         record.setdefault("ManageableState", "installed" if namespace else "unmanaged")
-        # Spread audit dates over 2025 so ordering by date means something.
-        created = datetime(2025, 1, 1, tzinfo=UTC) + timedelta(
-            seconds=_stable_seconds(self.org_id, tooling_type, full_name, days=300)
-        )
-        modified = created + timedelta(
-            seconds=_stable_seconds(full_name, self.org_id, days=60)
-        )
-        record.setdefault("CreatedDate", format_datetime(created))
+        created, modified = _stable_dates(digest)
+        record.setdefault("CreatedDate", created)
         record.setdefault("CreatedById", self.default_user_id)
-        record.setdefault("LastModifiedDate", format_datetime(modified))
+        record.setdefault("LastModifiedDate", modified)
         record.setdefault("LastModifiedById", self.default_user_id)
         record.setdefault("SystemModstamp", record["LastModifiedDate"])
         TYPE_DEFAULTS.get(tooling_type, _no_defaults)(record)

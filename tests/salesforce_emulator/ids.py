@@ -26,15 +26,19 @@ KEY_PREFIXES = {
 }
 
 
+UPPERCASE_BITS = str.maketrans(
+    {char: "1" if char in string.ascii_uppercase else "0" for char in BASE62}
+)
+
+
 def checksum(id15):
     """Return the three characters that make a 15-char id case-insensitive."""
-    suffix = ""
-    for start in (0, 5, 10):
-        chunk = id15[start : start + 5]
-        # The first character of a chunk is the least significant bit.
-        bits = sum(1 << i for i, char in enumerate(chunk) if "A" <= char <= "Z")
-        suffix += CHECKSUM_ALPHABET[bits]
-    return suffix
+    bits = id15.translate(UPPERCASE_BITS)
+    # Within each 5-char chunk the first character is the least significant
+    # bit, so read the chunk's bits backwards.
+    return "".join(
+        CHECKSUM_ALPHABET[int(bits[start : start + 5][::-1], 2)] for start in (0, 5, 10)
+    )
 
 
 def to_18(salesforce_id):
@@ -61,14 +65,23 @@ def stable_id(prefix, *parts):
     The same parts always give the same id, so an org rebuilt from the same
     config answers with the same ids.
     """
-    digest = hashlib.sha256("\x1f".join(parts).encode()).digest()
-    number = int.from_bytes(digest[:16], "big")
-    body = ""
-    for _ in range(12):
-        number, remainder = divmod(number, 62)
-        body += BASE62[remainder]
+    return id_from_digest(prefix, stable_digest(*parts))
+
+
+def stable_digest(*parts):
+    return hashlib.sha256("\x1f".join(parts).encode()).digest()
+
+
+def id_from_digest(prefix, digest):
+    """Build an id from the first 12 bytes of ``digest``; the rest is free."""
+    body = "".join(BASE62[byte % 62] for byte in digest[:12])
     return to_18(prefix + body)
 
 
+def component_digest(org_id, tooling_type, full_name):
+    return stable_digest(org_id[:15], tooling_type, full_name)
+
+
 def component_id(org_id, tooling_type, full_name):
-    return stable_id(KEY_PREFIXES[tooling_type], org_id[:15], tooling_type, full_name)
+    digest = component_digest(org_id, tooling_type, full_name)
+    return id_from_digest(KEY_PREFIXES[tooling_type], digest)
