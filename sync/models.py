@@ -9,6 +9,7 @@ from sync import component_types
 # Components an installed managed package owns. Their source is hidden and
 # their namespace belongs to the package, so Ferry never deploys them.
 MANAGED_STATES = ("installed", "installedEditable", "deprecated", "deprecatedEditable")
+SELECTION_BATCH_SIZE = 1000
 
 
 class Component(models.Model):
@@ -154,6 +155,14 @@ class SyncRun(models.Model):
     def is_active(self) -> bool:
         return self.status in self.ACTIVE_STATUSES
 
+    def finish(self, status, **fields):
+        """End the run with ``status``, saving ``fields`` (counts, message)."""
+        self.status = status
+        self.finished_at = timezone.now()
+        for name, value in fields.items():
+            setattr(self, name, value)
+        self.save()
+
     @property
     def succeeded(self) -> bool:
         return self.status == self.Status.SUCCEEDED
@@ -198,6 +207,9 @@ class MigrationPlanQuerySet(models.QuerySet):
     def for_user(self, user):
         return self.filter(owner=user)
 
+    def annotate_selected(self):
+        return self.annotate(selected_count=models.Count("planned"))
+
 
 class MigrationPlan(models.Model):
     """A user's chosen source and target orgs and the components to move."""
@@ -236,6 +248,35 @@ class MigrationPlan(models.Model):
 
     def __str__(self):
         return f"{self.source_org.name} → {self.target_org.name}"
+
+    def selectable(self):
+        """Return the components this plan may select: the source's own."""
+        return Component.objects.filter(org=self.source_org_id).exclude(
+            manageable_state__in=MANAGED_STATES
+        )
+
+    def select(self, components):
+        """Add the selectable ones of ``components`` (ids or a queryset)."""
+        if isinstance(components, models.QuerySet):
+            components = components.values("pk")
+        chosen = list(
+            self.selectable().filter(pk__in=components).values_list("pk", flat=True)
+        )
+        for start in range(0, len(chosen), SELECTION_BATCH_SIZE):
+            batch = chosen[start : start + SELECTION_BATCH_SIZE]
+            PlannedComponent.objects.bulk_create(
+                [PlannedComponent(plan=self, component_id=pk) for pk in batch],
+                ignore_conflicts=True,
+            )
+        self.save(update_fields=["updated_at"])
+
+    def deselect(self, component_ids):
+        self.planned.filter(component_id__in=component_ids).delete()
+        self.save(update_fields=["updated_at"])
+
+    def clear(self):
+        self.planned.all().delete()
+        self.save(update_fields=["updated_at"])
 
 
 class PlannedComponent(models.Model):

@@ -1,0 +1,155 @@
+"""
+Work a refresh of an org's components and record how it ended.
+
+The task in ``sync.tasks`` calls ``run_refresh``. A run first refreshes the
+access token through ``orgs.tokens`` so a broken connection fails at once,
+then reads every type into a spool file, and only once everything was read
+replaces the stored snapshot in one transaction.
+"""
+
+import json
+import logging
+import tempfile
+import time
+
+from django.db import transaction
+from django.utils import timezone
+
+from orgs.exceptions import (
+    ConnectionBroken,
+    InvalidResponse,
+    SalesforceAPIError,
+    SalesforceError,
+    SalesforceUnavailable,
+)
+from orgs.models import Organization
+from orgs.salesforce import SalesforceClient
+from orgs.tokens import refresh_access_token
+from sync import fetch, snapshot
+from sync.component_types import COMPONENT_TYPES
+from sync.models import SyncRun
+
+logger = logging.getLogger(__name__)
+
+PROGRESS_INTERVAL_SECONDS = 1.0
+KEPT = "The components from the previous refresh are kept."
+
+
+def run_refresh(run_id: int) -> SyncRun:
+    """Work the queued run ``run_id`` to its end and return it."""
+    # Claim the run in one statement, so a run delivered twice is worked once.
+    now = timezone.now()
+    claimed = SyncRun.objects.filter(pk=run_id, status=SyncRun.Status.QUEUED).update(
+        status=SyncRun.Status.RUNNING, started_at=now, updated_at=now
+    )
+    run = SyncRun.objects.select_related("org").get(pk=run_id)
+    if not claimed:
+        return run
+
+    client = None
+    try:
+        token = refresh_access_token(run.org)
+        run.client_id = token.client_id
+        run.client_id_source = token.client_id_source
+        run.save(update_fields=["client_id", "client_id_source", "updated_at"])
+
+        client = SalesforceClient(token.org)
+        _read_and_store(run, client)
+    except SalesforceError as error:
+        message, needs_reconnect = failure_message(run, error)
+        logger.warning(
+            "Refresh %s of org %s failed: %s",
+            run.pk,
+            run.org.org_id,
+            error.code or type(error).__name__,
+        )
+        run.finish(
+            SyncRun.Status.FAILED,
+            error_message=message,
+            needs_reconnect=needs_reconnect,
+            request_count=client.request_count if client else 0,
+        )
+    except Exception:
+        logger.exception("Refresh %s of org %s failed", run.pk, run.org.org_id)
+        run.finish(
+            SyncRun.Status.FAILED,
+            error_message=(
+                f"The refresh stopped on an unexpected error, logged as refresh "
+                f"{run.pk}. {KEPT}"
+            ),
+            request_count=client.request_count if client else 0,
+        )
+    return run
+
+
+def _read_and_store(run, client):
+    progress = ProgressRecorder(run)
+    with tempfile.TemporaryFile("w+", encoding="utf-8") as spool:
+        for row in fetch.read_components(client, progress.record):
+            spool.write(json.dumps(row, separators=(",", ":")))
+            spool.write("\n")
+        spool.seek(0)
+
+        with transaction.atomic():
+            rows = (json.loads(line) for line in spool)
+            counts = snapshot.replace_snapshot(run.org, run, rows)
+            run.finish(
+                SyncRun.Status.SUCCEEDED,
+                added=counts.added,
+                changed=counts.changed,
+                unchanged=counts.unchanged,
+                removed=counts.removed,
+                request_count=client.request_count,
+            )
+            Organization.objects.filter(pk=run.org.pk).update(
+                last_synced_at=run.finished_at
+            )
+
+
+class ProgressRecorder:
+    """Write a run's per-type progress, at most about once a second."""
+
+    def __init__(self, run):
+        self.run = run
+        self.written_at = 0.0
+
+    def record(self, component_type, read, done):
+        self.run.progress[component_type.name] = {"read": read, "done": done}
+        now = time.monotonic()
+        if done or now - self.written_at >= PROGRESS_INTERVAL_SECONDS:
+            SyncRun.objects.filter(pk=self.run.pk).update(
+                progress=self.run.progress, updated_at=timezone.now()
+            )
+            self.written_at = now
+
+
+def failure_message(run, error: SalesforceError) -> tuple[str, bool]:
+    """Return what to tell the user about ``error`` and whether to reconnect."""
+    if isinstance(error, ConnectionBroken):
+        return f"{error.user_message} {KEPT}", True
+    current = _reading(run)
+    if isinstance(error, SalesforceUnavailable):
+        return (
+            f"{error.user_message} The refresh stopped while reading {current}. {KEPT}",
+            False,
+        )
+    if isinstance(error, InvalidResponse):
+        return (
+            f"Salesforce sent an answer Ferry could not read while reading "
+            f"{current}: {error.user_message} {KEPT}",
+            False,
+        )
+    if isinstance(error, SalesforceAPIError):
+        return (
+            f"Salesforce refused the query for {current}: {error.user_message} {KEPT}",
+            False,
+        )
+    return f"{error.user_message} {KEPT}", False
+
+
+def _reading(run) -> str:
+    """Name the type a run was reading, from its progress."""
+    for component_type in COMPONENT_TYPES:
+        if not run.progress.get(component_type.name, {}).get("done"):
+            return component_type.label.lower()
+    return "the components"
