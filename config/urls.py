@@ -4,9 +4,10 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="orgs:list"), name="home"),
+    path("", RedirectView.as_view(pattern_name="sync:wizard"), name="home"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("orgs/", include("orgs.urls")),
+    path("", include("sync.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -1,0 +1,149 @@
+"""
+Compare a plan's source org with its target org, in the database.
+
+``comparison`` returns one queryset over the components of both orgs: every
+source component, annotated with its status against the target, plus the
+target components the source lacks. Filtering, counting and paginating it all
+happen in SQL, so the cost does not depend on Python looping over an org.
+"""
+
+from dataclasses import dataclass
+
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+
+from sync.models import Component
+
+
+class Status:
+    NEW = "new"
+    CHANGED = "changed"
+    IDENTICAL = "identical"
+    ONLY_IN_TARGET = "only_in_target"
+
+    CHOICES = [
+        (NEW, "New"),
+        (CHANGED, "Changed"),
+        (IDENTICAL, "Identical"),
+        (ONLY_IN_TARGET, "Only in target"),
+    ]
+    LABELS = dict(CHOICES)
+
+
+def comparison(plan) -> QuerySet:
+    """Return both orgs' components annotated with ``compare_status``."""
+    source, target = plan.source_org_id, plan.target_org_id
+    counterpart = Component.objects.filter(
+        org=OuterRef("other_org"), type=OuterRef("type"), api_name=OuterRef("api_name")
+    )
+    both_hashed = Q(content_hash__isnull=False, other_hash__isnull=False)
+    # The rule of sync.snapshot.has_changed: source hashes decide when both
+    # sides have one, the last modification date otherwise.
+    status = Case(
+        When(org=target, then=Value(Status.ONLY_IN_TARGET)),
+        When(other_pk__isnull=True, then=Value(Status.NEW)),
+        When(
+            both_hashed & Q(content_hash=F("other_hash")), then=Value(Status.IDENTICAL)
+        ),
+        When(both_hashed, then=Value(Status.CHANGED)),
+        When(last_modified_date=F("other_modified"), then=Value(Status.IDENTICAL)),
+        default=Value(Status.CHANGED),
+        output_field=CharField(),
+    )
+    return (
+        Component.objects.filter(org__in=[source, target])
+        .annotate(
+            other_org=Case(When(org=source, then=Value(target)), default=Value(source)),
+            other_pk=Subquery(counterpart.values("pk")[:1]),
+            other_hash=Subquery(counterpart.values("content_hash")[:1]),
+            other_modified=Subquery(counterpart.values("last_modified_date")[:1]),
+        )
+        # Target components with a source counterpart appear as that row.
+        .filter(Q(org=source) | Q(other_pk__isnull=True))
+        .annotate(compare_status=status)
+        .order_by("type", "api_name", "org_id")
+    )
+
+
+def filtered(queryset, *, component_type="", status="", search=""):
+    """Narrow a comparison by type, status and a search on name or label."""
+    if component_type:
+        queryset = queryset.filter(type=component_type)
+    if status:
+        queryset = queryset.filter(compare_status=status)
+    if search:
+        queryset = queryset.filter(
+            Q(api_name__icontains=search) | Q(label__icontains=search)
+        )
+    return queryset
+
+
+def status_counts(queryset) -> dict[str, int]:
+    """Count a comparison's rows per status, every status present."""
+    counts = dict.fromkeys(Status.LABELS, 0)
+    rows = queryset.order_by().values("compare_status").annotate(total=Count("pk"))
+    for row in rows:
+        counts[row["compare_status"]] = row["total"]
+    return counts
+
+
+@dataclass
+class Row:
+    status: str
+    source: Component | None
+    target: Component | None
+    selected: bool = False
+
+    @property
+    def component(self) -> Component:
+        return self.source or self.target
+
+    @property
+    def status_label(self) -> str:
+        return Status.LABELS[self.status]
+
+    @property
+    def selectable(self) -> bool:
+        return self.source is not None and not self.source.is_managed
+
+
+def page_rows(plan, components) -> list[Row]:
+    """Pair a page of a comparison with the target side and the selection."""
+    components = list(components)
+    counterpart_ids = [
+        component.other_pk
+        for component in components
+        if component.org_id == plan.source_org_id and component.other_pk
+    ]
+    targets = Component.objects.in_bulk(counterpart_ids)
+    selected = set(
+        plan.planned.filter(
+            component_id__in=[component.pk for component in components]
+        ).values_list("component_id", flat=True)
+    )
+
+    rows = []
+    for component in components:
+        if component.org_id == plan.source_org_id:
+            target = targets.get(component.other_pk)
+            rows.append(
+                Row(
+                    component.compare_status,
+                    component,
+                    target,
+                    selected=component.pk in selected,
+                )
+            )
+        else:
+            rows.append(Row(component.compare_status, None, component))
+    return rows
