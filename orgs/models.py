@@ -26,23 +26,23 @@ class OrganizationQuerySet(models.QuerySet):
     def for_user(self, user):
         return self.filter(owner=user)
 
-    def needing_attention(self):
-        last_refresh_failed = models.Exists(
-            TokenEvent.objects.filter(
-                organization=models.OuterRef("pk"),
-                pk=models.Subquery(
-                    TokenEvent.objects.filter(organization=models.OuterRef("pk"))
-                    .order_by("-created_at", "-pk")
-                    .values("pk")[:1]
-                ),
-                outcome=TokenEvent.Outcome.FAILURE,
-            )
+    def with_last_token_event(self):
+        """Annotate the outcome, kind and error code of each org's latest event."""
+        latest = TokenEvent.objects.filter(organization=models.OuterRef("pk")).order_by(
+            "-created_at", "-pk"
         )
-        return self.filter(
+        return self.annotate(
+            last_event_outcome=models.Subquery(latest.values("outcome")[:1]),
+            last_event_kind=models.Subquery(latest.values("kind")[:1]),
+            last_event_error_code=models.Subquery(latest.values("error_code")[:1]),
+        )
+
+    def needing_attention(self):
+        return self.with_last_token_event().filter(
             models.Q(status=Organization.Status.NEEDS_RECONNECT)
             | models.Q(oauth_client_id__isnull=True)
             | models.Q(oauth_client_id="")
-            | last_refresh_failed
+            | models.Q(last_event_outcome=TokenEvent.Outcome.FAILURE)
         )
 
 
@@ -150,6 +150,46 @@ class Organization(models.Model):
     def mark_connected(self):
         self.status = self.Status.CONNECTED
         self.last_error = ""
+
+    def set_client_id(self, client_id: str):
+        """Record the app this org was authorized through and let refreshes retry.
+
+        A terminal refresh error stops refreshes until the org is reconnected
+        or its client ID changes; this is the second way out.
+        """
+        self.oauth_client_id = client_id
+        self.mark_connected()
+        self.save(
+            update_fields=["oauth_client_id", "status", "last_error", "updated_at"]
+        )
+
+    def attention_reasons(self) -> list[str]:
+        """Say why the org needs attention; empty when it needs none.
+
+        Reads the annotations of ``with_last_token_event()`` when present.
+        """
+        if hasattr(self, "last_event_outcome"):
+            outcome = self.last_event_outcome
+            kind, code = self.last_event_kind, self.last_event_error_code
+        else:
+            last = self.token_events.first()
+            outcome = last.outcome if last else None
+            kind, code = (last.kind, last.error_code) if last else (None, "")
+
+        reasons = []
+        if self.needs_reconnect:
+            reasons.append(
+                f"needs reconnect: {self.last_error or 'no reason recorded'}"
+            )
+        if not self.oauth_client_id:
+            reasons.append(
+                "no client ID stored (set it in the admin or run "
+                "`manage.py backfill_oauth_client_ids`)"
+            )
+        if outcome == TokenEvent.Outcome.FAILURE:
+            label = TokenEvent.Kind(kind).label.lower()
+            reasons.append(f"last token event failed ({label}: {code or 'no code'})")
+        return reasons
 
 
 class TokenEvent(models.Model):

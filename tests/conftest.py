@@ -1,6 +1,8 @@
 import pytest
 from django.db import connection
 
+pytest_plugins = ["tests.salesforce_emulator.pytest_plugin"]
+
 
 @pytest.fixture
 def owner(django_user_model):
