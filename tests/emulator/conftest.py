@@ -1,1 +1,0 @@
-pytest_plugins = ["tests.salesforce_emulator.pytest_plugin"]
