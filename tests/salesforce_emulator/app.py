@@ -677,12 +677,13 @@ class EmulatorApp:
         return _public(self.emulator.add_component(alias, tooling_type, body))
 
     def control_component(self, body, alias, tooling_type, name):
-        if self.emulator_request_method == "DELETE":
-            self.emulator.delete_component(alias, tooling_type, name)
-            return {"ok": True}
         return _public(
             self.emulator.change_component(alias, tooling_type, name, **body)
         )
+
+    def control_delete_component(self, body, alias, tooling_type, name):
+        self.emulator.delete_component(alias, tooling_type, name)
+        return {"ok": True}
 
 
 def _public(record):

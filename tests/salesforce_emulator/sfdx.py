@@ -5,6 +5,7 @@ and any other layout under a package directory both work.
 """
 
 import json
+import os
 import re
 import xml.etree.ElementTree as ElementTree
 from pathlib import Path
@@ -31,9 +32,35 @@ class SfdxError(ValueError):
     """A project that cannot be read."""
 
 
+_cache = {}
+
+
 def load_sfdx_project(project_dir):
-    """Return {tooling type: [spec, ...]} for every component in the project."""
-    project_dir = Path(project_dir)
+    """Return {tooling type: [spec, ...]} for every component in the project.
+
+    Results are cached until a file under the project changes, since every
+    test builds a fresh emulator from the same sample projects.
+    """
+    project_dir = Path(project_dir).resolve()
+    signature = _signature(project_dir)
+    cached = _cache.get(project_dir)
+    if cached is None or cached[0] != signature:
+        cached = (signature, _read_project(project_dir))
+        _cache[project_dir] = cached
+    # Specs are only read, never changed, so sharing them is safe.
+    return {tooling_type: list(specs) for tooling_type, specs in cached[1].items()}
+
+
+def _signature(project_dir):
+    entries = []
+    for folder, _, names in os.walk(project_dir):
+        for name in names:
+            stat = os.stat(os.path.join(folder, name))
+            entries.append((folder, name, stat.st_mtime_ns, stat.st_size))
+    return tuple(sorted(entries))
+
+
+def _read_project(project_dir):
     try:
         project = json.loads((project_dir / "sfdx-project.json").read_text())
         package_dirs = [entry["path"] for entry in project["packageDirectories"]]
