@@ -100,17 +100,16 @@ def main(argv=None):
 
     server = EmulatorServer(
         emulator, options.host, options.port, quiet=not options.verbose
-    )
-    server.port = options.port
-    print(f"Salesforce emulator on http://{options.host}:{options.port}")
+    ).start()
+    print(f"Salesforce emulator on {server.url}")
     for alias, org in emulator.state.orgs.items():
         usernames = ", ".join(user.username for user in org.users)
-        print(f"  {alias}: {org.name} at {org.instance_path} ({usernames})")
+        print(f"  {alias}: {org.name} at {emulator.instance_url(alias)} ({usernames})")
     sys.stdout.flush()
     try:
-        server.serve_forever()
+        server.wait()
     except KeyboardInterrupt:
-        return 0
+        server.stop()
     return 0
 
 

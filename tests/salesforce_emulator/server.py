@@ -59,13 +59,9 @@ class EmulatorServer:
         self._thread.join(timeout=5)
         self._server = None
 
-    def serve_forever(self):
-        """Serve in the calling thread until interrupted (for the CLI)."""
-        server = self._bind()
-        try:
-            server.serve_forever()
-        finally:
-            server.server_close()
+    def wait(self):
+        """Block until the server stops (the CLI's main loop)."""
+        self._thread.join()
 
     def __enter__(self):
         return self.start()
