@@ -101,3 +101,13 @@ def test_invalid_json_is_reported(tmp_path):
 
     with pytest.raises(ConfigError, match="is not valid JSON"):
         load_config(path)
+
+
+def test_openid_scope_is_refused_rather_than_granted_without_id_token(
+    raw_config, tmp_path
+):
+    raw_config["apps"][0]["scopes"] = ["api", "openid"]
+
+    message = _error_for(raw_config, tmp_path)
+
+    assert message == "apps[0].scopes[1]: openid is not emulated (no id_token)"

@@ -23,6 +23,11 @@ def _only_classes(emulator, count):
         emulator.add_component("prod", "ApexClass", {"Name": f"Generated{index:05d}"})
 
 
+def _first_page_of_200(tokens):
+    headers = {"Sforce-Query-Options": "batchSize=200"}
+    return query(tokens, "SELECT Id FROM ApexClass", headers=headers).json()
+
+
 def test_versions_need_no_auth(sf_emulator):
     response = requests.get(
         f"{sf_emulator.instance_url('prod')}/services/data/", timeout=5
@@ -173,11 +178,7 @@ def test_body_queries_come_in_pages_of_200(sf_emulator, prod_tokens):
 def test_next_records_url_is_relative_to_the_instance(sf_emulator, prod_tokens):
     _only_classes(sf_emulator, 201)
 
-    body = query(
-        prod_tokens,
-        "SELECT Id FROM ApexClass",
-        headers={"Sforce-Query-Options": "batchSize=200"},
-    ).json()
+    body = _first_page_of_200(prod_tokens)
 
     locator, offset = body["queryLocator"].rsplit("-", 1)
     assert body["nextRecordsUrl"] == f"/services/data/v65.0/tooling/query/{locator}-200"
@@ -211,11 +212,7 @@ def test_unknown_locator_is_invalid_query_locator(sf_emulator, prod_tokens):
 
 def test_locator_does_not_work_on_the_other_api(sf_emulator, prod_tokens):
     _only_classes(sf_emulator, 201)
-    body = query(
-        prod_tokens,
-        "SELECT Id FROM ApexClass",
-        headers={"Sforce-Query-Options": "batchSize=200"},
-    ).json()
+    body = _first_page_of_200(prod_tokens)
 
     response = api_get(
         prod_tokens, f"/services/data/v65.0/query/{body['queryLocator']}"
@@ -226,13 +223,7 @@ def test_locator_does_not_work_on_the_other_api(sf_emulator, prod_tokens):
 
 def test_eleventh_open_cursor_drops_the_oldest(sf_emulator, prod_tokens):
     _only_classes(sf_emulator, 201)
-    headers = {"Sforce-Query-Options": "batchSize=200"}
-    urls = [
-        query(prod_tokens, "SELECT Id FROM ApexClass", headers=headers).json()[
-            "nextRecordsUrl"
-        ]
-        for _ in range(11)
-    ]
+    urls = [_first_page_of_200(prod_tokens)["nextRecordsUrl"] for _ in range(11)]
 
     oldest = api_get(prod_tokens, urls[0])
     newest = api_get(prod_tokens, urls[-1])

@@ -302,6 +302,12 @@ def _apps(raw, aliases):
         for position, scope in enumerate(scopes):
             if scope not in KNOWN_SCOPES:
                 raise ConfigError(f"{where}.scopes[{position}]", "unknown scope")
+            if scope == "openid":
+                # Granting openid without minting an id_token would mislead.
+                raise ConfigError(
+                    f"{where}.scopes[{position}]",
+                    "openid is not emulated (no id_token)",
+                )
         for flag in ("rotate_refresh_tokens", "require_secret"):
             if flag in app:
                 _require_type(f"{where}.{flag}", app[flag], bool, "true or false")

@@ -7,7 +7,6 @@ section 3); where Salesforce's exact answer is unknown the choice is noted.
 import base64
 import hashlib
 import hmac
-import secrets
 import time
 from urllib.parse import urlsplit
 
@@ -194,7 +193,3 @@ def signature(key, identity_url, issued_at):
         key.encode(), (identity_url + issued_at).encode(), hashlib.sha256
     ).digest()
     return base64.b64encode(digest).decode()
-
-
-def new_state_nonce():
-    return secrets.token_urlsafe(8)

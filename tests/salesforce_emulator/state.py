@@ -15,7 +15,6 @@ from .components import (
     STANDARD_OBJECTS,
     ComponentBuilder,
     ComponentError,
-    format_datetime,
     is_custom_object,
     now_string,
     user_id,
@@ -545,9 +544,3 @@ class EmulatorState:
 
 def identity_ids(user):
     return to_18(user.org.org_id), to_18(user.id)
-
-
-def timestamp(moment):
-    from datetime import UTC, datetime
-
-    return format_datetime(datetime.fromtimestamp(moment, UTC))
