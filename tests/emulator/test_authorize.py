@@ -1,3 +1,6 @@
+import html
+import re
+
 import pytest
 import requests
 
@@ -215,3 +218,35 @@ def test_state_is_omitted_when_not_sent(sf_emulator, prod_app):
     callback = callback_params(sign_in(sf_emulator, params, "admin@acme.example"))
 
     assert "state" not in callback
+
+
+def test_sign_in_form_round_trips_like_a_browser(sf_live_emulator):
+    app = sf_live_emulator.app("default")
+    verifier = make_verifier()
+    page = _get_authorize(sf_live_emulator, authorize_params(app, verifier))
+    action = re.search(
+        r'<form id="login_form" method="post" action="([^"]+)"', page.text
+    )
+    fields = dict(
+        re.findall(r'type="hidden" name="([^"]+)" value="([^"]*)"', page.text)
+    )
+    fields = {key: html.unescape(value) for key, value in fields.items()}
+
+    response = requests.post(
+        f"{sf_live_emulator.base_url}{action[1]}",
+        data={
+            **fields,
+            "username": "admin@acme.example",
+            "password": "ferry-demo-pass",
+            "action": "allow",
+        },
+        allow_redirects=False,
+        timeout=TIMEOUT,
+    )
+
+    callback = callback_params(response)
+    assert action[1] == "/services/oauth2/authorize"
+    assert callback["state"] == "st4te/with+odd=chars"
+    assert (
+        exchange(sf_live_emulator, app, callback["code"], verifier).status_code == 200
+    )

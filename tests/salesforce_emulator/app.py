@@ -144,10 +144,9 @@ class EmulatorApp:
         else:
             response = getattr(self, f"on_{endpoint}")(call, **arguments)
         if endpoint in REST_ENDPOINTS:
-            org = host_org
-            response.headers["Sforce-Limit-Info"] = (
-                f"api-usage={org.api_usage}/{org.daily_api_limit}"
-            )
+            with self.state.lock:
+                usage = f"{host_org.api_usage}/{host_org.daily_api_limit}"
+            response.headers["Sforce-Limit-Info"] = f"api-usage={usage}"
         return self._logged(call, response)
 
     def _split_instance(self, path):
@@ -180,8 +179,6 @@ class EmulatorApp:
 
     def _take_fault(self, call):
         endpoint = FAULT_ENDPOINTS.get(call.endpoint, call.endpoint)
-        if endpoint == "tooling_record":
-            endpoint = "tooling"
         with self.state.lock:
             return self.state.take_fault(call.org_alias, endpoint)
 
@@ -278,7 +275,7 @@ class EmulatorApp:
         if params.get("immediate") == "true":
             return redirect.error("immediate_unsuccessful", "user is not logged in")
         if request.method != "POST":
-            return self._login_page(params)
+            return self._login_page(request)
         if request.form.get("action") == "deny":
             return redirect.error("access_denied", "end-user denied authorization")
 
@@ -287,7 +284,7 @@ class EmulatorApp:
         password_ok = user is not None and request.form.get("password") == user.password
         if not password_ok or not user.active:
             return self._login_page(
-                params,
+                request,
                 "Please check your username and password. If you still can't log"
                 " in, contact your Salesforce administrator.",
             )
@@ -307,10 +304,13 @@ class EmulatorApp:
             )
         return redirect.send({"code": code})
 
-    def _login_page(self, params, error=None):
+    def _login_page(self, request, error=None):
+        # The form posts to the bare path, so the OAuth parameters travel
+        # once, as hidden fields.
+        params = request.values
         hidden = "".join(
             HIDDEN_INPUT.format(name=html.escape(key), value=html.escape(value))
-            for key, value in params.items(multi=True)
+            for key, value in params.items()
             if key not in ("username", "password", "action")
         )
         username = html.escape(params.get("username") or params.get("login_hint") or "")
@@ -319,7 +319,12 @@ class EmulatorApp:
             if error
             else ""
         )
-        page = LOGIN_PAGE.format(hidden=hidden, username=username, error=message)
+        page = LOGIN_PAGE.format(
+            action=html.escape(request.path),
+            hidden=hidden,
+            username=username,
+            error=message,
+        )
         return Response(page, content_type="text/html; charset=utf-8")
 
     @staticmethod
@@ -718,7 +723,7 @@ LOGIN_PAGE = """<!DOCTYPE html>
 <h1>Salesforce emulator</h1>
 <p>Log in to allow the app to access your org.</p>
 {error}
-<form id="login_form" method="post">
+<form id="login_form" method="post" action="{action}">
 {hidden}
 <label for="username">Username</label>
 <input id="username" name="username" type="email" value="{username}"
