@@ -415,3 +415,12 @@ def test_introspect_reports_active_and_inactive_tokens(sf_emulator):
     assert active.json()["active"] is True
     assert active.json()["username"] == "admin@acme.example"
     assert inactive.json() == {"active": False}
+
+
+def test_deactivated_user_cannot_refresh(sf_emulator, prod_app):
+    tokens = sf_emulator.issue_tokens("prod", "default")
+    sf_emulator.org("prod").users[0].active = False
+
+    body = _error(refresh(sf_emulator, prod_app, tokens["refresh_token"]))
+
+    assert body == {"error": "invalid_grant", "error_description": "inactive user"}

@@ -61,6 +61,10 @@ class ObjectSchema:
             relationship.lower(): relationship for relationship in self.relationships
         }
 
+    def add_fields(self, fields):
+        self.fields.update(fields)
+        self._by_lower.update({field.lower(): field for field in fields})
+
     def field(self, name):
         """Return the field's canonical spelling, or None if there is none."""
         return self._by_lower.get(name.lower())
@@ -242,8 +246,7 @@ COMPONENT_SCHEMAS = {
     )
 }
 for _schema in COMPONENT_SCHEMAS.values():
-    _schema.fields.update(SINGLE_ROW_FIELDS)
-    _schema._by_lower.update({field.lower(): field for field in SINGLE_ROW_FIELDS})
+    _schema.add_fields(SINGLE_ROW_FIELDS)
 
 ENTITY_DEFINITION_SCHEMA = ObjectSchema(
     "EntityDefinition",
