@@ -10,6 +10,7 @@ custom object names, so memory does not grow with the size of the org.
 import hashlib
 import logging
 from collections.abc import Callable, Iterable, Iterator
+from datetime import datetime
 
 from orgs.exceptions import InvalidResponse
 from sync.component_types import COMPONENT_TYPES, ComponentType, Naming
@@ -139,7 +140,10 @@ def _object_references(component_type, records):
 
 
 def build_row(component_type: ComponentType, record: dict, names: ObjectNames):
-    """Return a component's stored fields, or None when it cannot be named."""
+    """Return a component's stored fields, or None when it cannot be named.
+
+    The returned ``raw`` is ``record`` itself, trimmed.
+    """
     if not isinstance(record, dict) or not record.get(component_type.name_field):
         raise InvalidResponse(
             f"Salesforce returned a {component_type.tooling_object} row without "
@@ -178,8 +182,8 @@ def build_row(component_type: ComponentType, record: dict, names: ObjectNames):
         "api_version": _api_version(record.get("ApiVersion")),
         "status": _status(component_type, record),
         "is_valid": record.get("IsValid"),
-        "created_date": record.get("CreatedDate"),
-        "last_modified_date": record.get("LastModifiedDate"),
+        "created_date": _datetime(record.get("CreatedDate")),
+        "last_modified_date": _datetime(record.get("LastModifiedDate")),
         "last_modified_by": last_modified_by.get("Name") or "",
         "content_hash": content_hash(source),
         "raw": _raw(component_type, record),
@@ -195,6 +199,16 @@ def _api_name(component_type, record, names, namespace, parent):
             return None
         return f"{parent}.{qualified_name(namespace, name)}__c"
     return qualified_name(namespace, name)
+
+
+def _datetime(value):
+    """Parse a Salesforce timestamp such as ``2026-03-01T12:00:00.000+0000``."""
+    if not value:
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except (TypeError, ValueError) as error:
+        raise InvalidResponse(f"Salesforce sent {value!r} as a date.") from error
 
 
 def _api_version(value) -> str:
@@ -216,11 +230,14 @@ def _status(component_type, record) -> str:
 
 
 def _raw(component_type, record) -> dict:
-    raw = {}
-    for key, value in record.items():
-        if key == "attributes" or key == component_type.source_field:
-            continue
+    """Strip Salesforce's ``attributes`` and the source off ``record``.
+
+    The record is the page's own and read already, so it is reused rather
+    than copied: at 50,000 components the copies were a visible cost.
+    """
+    record.pop("attributes", None)
+    record.pop(component_type.source_field, None)
+    for value in record.values():
         if isinstance(value, dict):
-            value = {k: v for k, v in value.items() if k != "attributes"}
-        raw[key] = value
-    return raw
+            value.pop("attributes", None)
+    return record

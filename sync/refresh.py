@@ -7,8 +7,8 @@ then reads every type into a spool file, and only once everything was read
 replaces the stored snapshot in one transaction.
 """
 
-import json
 import logging
+import pickle
 import tempfile
 import time
 
@@ -32,6 +32,7 @@ from sync.models import SyncRun
 logger = logging.getLogger(__name__)
 
 PROGRESS_INTERVAL_SECONDS = 1.0
+SPOOL_BATCH_SIZE = 1000
 KEPT = "The components from the previous refresh are kept."
 
 
@@ -84,15 +85,20 @@ def run_refresh(run_id: int) -> SyncRun:
 
 def _read_and_store(run, client):
     progress = ProgressRecorder(run)
-    with tempfile.TemporaryFile("w+", encoding="utf-8") as spool:
+    # Every row is read before the snapshot changes; they wait on disk, not
+    # in memory, so a large org costs no more memory than a small one.
+    with tempfile.TemporaryFile() as spool:
+        batch = []
         for row in fetch.read_components(client, progress.record):
-            spool.write(json.dumps(row, separators=(",", ":")))
-            spool.write("\n")
+            batch.append(row)
+            if len(batch) == SPOOL_BATCH_SIZE:
+                pickle.dump(batch, spool, pickle.HIGHEST_PROTOCOL)
+                batch = []
+        pickle.dump(batch, spool, pickle.HIGHEST_PROTOCOL)
         spool.seek(0)
 
         with transaction.atomic():
-            rows = (json.loads(line) for line in spool)
-            counts = snapshot.replace_snapshot(run.org, run, rows)
+            counts = snapshot.replace_snapshot(run.org, run, _unspool(spool))
             run.finish(
                 SyncRun.Status.SUCCEEDED,
                 added=counts.added,
@@ -104,6 +110,16 @@ def _read_and_store(run, client):
             Organization.objects.filter(pk=run.org.pk).update(
                 last_synced_at=run.finished_at
             )
+
+
+def _unspool(spool):
+    while True:
+        try:
+            # The spool is this process's own unnamed temporary file.
+            batch = pickle.load(spool)  # noqa: S301
+        except EOFError:
+            return
+        yield from batch
 
 
 class ProgressRecorder:

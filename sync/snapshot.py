@@ -3,20 +3,22 @@ Replace an org's stored components with a complete set read from Salesforce.
 
 Rows are upserted in batches and the components no longer in the org are
 removed afterwards, all in one transaction: a reader sees the previous
-snapshot or the new one, never a mix. Each batch costs a fixed number of
-queries (one read of the rows it replaces, one bulk upsert), whatever the
-number of components.
+snapshot or the new one, never a mix. Each batch of 1,000 costs a fixed
+number of statements (a read of the rows it replaces, then multi-row upserts:
+one on PostgreSQL, eighteen on SQLite), whatever the size of the org.
 """
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 
-from django.db import transaction
-from django.utils.dateparse import parse_datetime
+from django.db import connection, models, transaction
 
 from sync.models import Component
 
 BATCH_SIZE = 1000
+KEY_FIELDS = ["org", "type", "api_name"]
 UPSERT_FIELDS = [
     "label",
     "salesforce_id",
@@ -55,21 +57,24 @@ def has_changed(old_hash, old_modified, new_hash, new_modified) -> bool:
 
 
 def replace_snapshot(org, run, rows: Iterable[dict]) -> SnapshotCounts:
-    """Store ``rows`` as ``org``'s components, read by ``run``; count changes."""
+    """Store ``rows`` as ``org``'s components, read by ``run``; count changes.
+
+    ``rows`` are dicts as ``sync.fetch.read_components`` yields them, grouped
+    by type.
+    """
     counts = SnapshotCounts()
     with transaction.atomic():
-        # Keyed by API name: a row read twice must not reach one INSERT twice,
-        # which PostgreSQL refuses in an ON CONFLICT DO UPDATE.
+        # Keyed by API name: a row read twice is stored once.
         batch = {}
         batch_type = None
         for row in rows:
             if batch and (len(batch) >= BATCH_SIZE or batch_type != row["type"]):
-                _store_batch(org, list(batch.values()), counts)
+                _store_batch(org, run, list(batch.values()), counts)
                 batch = {}
             batch_type = row["type"]
-            batch[row["api_name"]] = _component(org, run, row)
+            batch[row["api_name"]] = row
         if batch:
-            _store_batch(org, list(batch.values()), counts)
+            _store_batch(org, run, list(batch.values()), counts)
 
         gone = Component.objects.filter(org=org).exclude(sync_run=run)
         _total, per_model = gone.delete()
@@ -77,45 +82,93 @@ def replace_snapshot(org, run, rows: Iterable[dict]) -> SnapshotCounts:
     return counts
 
 
-def _component(org, run, row):
-    return Component(
-        org=org,
-        sync_run=run,
-        **{
-            **row,
-            "created_date": _datetime(row["created_date"]),
-            "last_modified_date": _datetime(row["last_modified_date"]),
-        },
+def _store_batch(org, run, rows, counts):
+    """Count and upsert one batch of rows of a single type."""
+    stored = Component.objects.filter(
+        org=org, type=rows[0]["type"], api_name__in=[row["api_name"] for row in rows]
     )
-
-
-def _datetime(value):
-    return parse_datetime(value) if value else None
-
-
-def _store_batch(org, batch, counts):
-    """Upsert one batch of components of a single type."""
     previous = {
         api_name: (content_hash, modified)
-        for api_name, content_hash, modified in Component.objects.filter(
-            org=org, type=batch[0].type, api_name__in=[c.api_name for c in batch]
-        ).values_list("api_name", "content_hash", "last_modified_date")
+        for api_name, content_hash, modified in stored.values_list(
+            "api_name", "content_hash", "last_modified_date"
+        )
     }
-    for component in batch:
-        if component.api_name not in previous:
+    for row in rows:
+        if row["api_name"] not in previous:
             counts.added += 1
         elif has_changed(
-            *previous[component.api_name],
-            component.content_hash,
-            component.last_modified_date,
+            *previous[row["api_name"]], row["content_hash"], row["last_modified_date"]
         ):
             counts.changed += 1
         else:
             counts.unchanged += 1
 
-    Component.objects.bulk_create(
-        batch,
-        update_conflicts=True,
-        unique_fields=["org", "type", "api_name"],
-        update_fields=UPSERT_FIELDS,
+    _upsert(org.pk, run.pk, rows)
+
+
+def _upsert(org_id, run_id, rows):
+    """Insert or update ``rows`` in a few statements.
+
+    Written in SQL rather than with ``bulk_create(update_conflicts=True)``:
+    the ORM, and the PostgreSQL driver after it, handle every value of every
+    row in Python, which took several times as long as the whole fetch on a
+    50,000-component org. ``INSERT ... ON CONFLICT ... DO UPDATE`` is the
+    statement the ORM sends too, on PostgreSQL and SQLite alike.
+    """
+    fields = [Component._meta.get_field(name) for name in (*KEY_FIELDS, *UPSERT_FIELDS)]
+    records = [{**row, "org_id": org_id, "sync_run_id": run_id} for row in rows]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # The batch travels as one JSON document that PostgreSQL unpacks.
+            document = json.dumps(records, default=_isoformat)
+            cursor.execute(_upsert_sql(fields, _from_json(fields)), [document])
+            return
+
+        operations = connection.ops
+        values = [
+            [_adapt(operations, field, record[field.column]) for field in fields]
+            for record in records
+        ]
+        per_statement = operations.bulk_batch_size(fields, values)
+        row = f"({', '.join(['%s'] * len(fields))})"
+        for start in range(0, len(values), per_statement):
+            chunk = values[start : start + per_statement]
+            rows_sql = f"VALUES {', '.join([row] * len(chunk))}"
+            parameters = [value for row in chunk for value in row]
+            cursor.execute(_upsert_sql(fields, rows_sql), parameters)
+
+
+def _adapt(operations, field, value):
+    if isinstance(field, models.DateTimeField):
+        return operations.adapt_datetimefield_value(value)
+    if isinstance(field, models.JSONField):
+        return operations.adapt_json_value(value, None)
+    return value
+
+
+def _isoformat(value):
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
+
+
+def _from_json(fields):
+    quote = connection.ops.quote_name
+    names = ", ".join(quote(field.column) for field in fields)
+    record = ", ".join(
+        f"{quote(field.column)} {field.db_type(connection)}" for field in fields
+    )
+    return f"SELECT {names} FROM jsonb_to_recordset(%s::jsonb) AS incoming({record})"  # noqa: S608
+
+
+def _upsert_sql(fields, rows_sql):
+    quote = connection.ops.quote_name
+    columns = [quote(field.column) for field in fields]
+    keys = ", ".join(columns[: len(KEY_FIELDS)])
+    updates = ", ".join(
+        f"{column} = excluded.{column}" for column in columns[len(KEY_FIELDS) :]
+    )
+    return (
+        f"INSERT INTO {quote(Component._meta.db_table)} ({', '.join(columns)}) "
+        f"{rows_sql} ON CONFLICT ({keys}) DO UPDATE SET {updates}"
     )

@@ -59,7 +59,7 @@ def test_same_name_of_another_type_is_not_a_counterpart(plan, source_org, target
 
 
 def test_a_third_orgs_components_play_no_part(plan, source_org, owner):
-    elsewhere = make_org(owner, org_id="00D5g00000ThirdXEAR", name="Third")
+    elsewhere = make_org(owner, org_id="00D5g00000ThirdEAR", name="Third")
     make_component(source_org, "Shared")
     make_component(elsewhere, "Shared")
     make_component(elsewhere, "Stray")

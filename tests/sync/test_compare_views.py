@@ -21,8 +21,8 @@ def selection_url(plan):
 def test_choose_lists_only_the_users_refreshed_orgs(
     owner_client, source_org, target_org, owner, other_user
 ):
-    make_org(owner, org_id="00D5g00000NeverXEAR", name="Never Refreshed")
-    make_org(other_user, org_id="00D5g00000OscarXEAR", name="Oscar Prod")
+    make_org(owner, org_id="00D5g00000NeverEAR", name="Never Refreshed")
+    make_org(other_user, org_id="00D5g00000OscarEAR", name="Oscar Prod")
 
     response = owner_client.get("/wizard/compare/")
 
@@ -57,7 +57,7 @@ def test_choosing_the_same_org_twice_is_refused(owner_client, source_org):
 def test_choosing_another_users_org_is_refused(owner_client, source_org, other_user):
     theirs = make_org(
         other_user,
-        org_id="00D5g00000OscarXEAR",
+        org_id="00D5g00000OscarEAR",
         last_synced_at=source_org.last_synced_at,
     )
 

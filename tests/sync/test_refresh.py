@@ -1,15 +1,18 @@
 """Running a refresh: its token, its snapshot, its failures."""
 
+import threading
 from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
-from django.db import IntegrityError
+from django.db import IntegrityError, connection
 from django.utils import timezone
 
 from orgs.models import Organization
-from sync import refresh
+from sync import refresh, tasks
 from sync.models import SyncRun
 from sync.tasks import STALE_AFTER, start_refresh
+from tests.helpers import make_org
 
 pytestmark = pytest.mark.django_db
 
@@ -236,3 +239,31 @@ def test_error_messages_never_carry_tokens(prod_org, owner, sf_emulator):
     run, _created = start_refresh(prod_org, owner)
 
     assert not any(secret in run.error_message for secret in secrets)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_simultaneous_clicks_queue_one_refresh(owner, monkeypatch):
+    org = make_org(owner)
+    # Queue without working, so both clicks meet the run still queued.
+    queue = SimpleNamespace(enqueue=lambda run_id: None)
+    monkeypatch.setattr(tasks, "refresh_components", queue)
+    barrier = threading.Barrier(2)
+    results = []
+
+    def click():
+        barrier.wait()
+        try:
+            results.append(start_refresh(org, owner))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=click) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    runs = {run.pk for run, _created in results}
+    assert len(runs) == 1
+    assert sorted(created for _run, created in results) == [False, True]

@@ -24,7 +24,7 @@ def test_home_opens_the_wizard(owner_client):
 def test_wizard_shows_the_users_orgs_as_cards(owner_client, source_org, other_user):
     make_component(source_org, "InvoiceService")
     make_component(source_org, "Invoice__c", type="CustomObject")
-    make_org(other_user, org_id="00D5g00000OscarXEAR", name="Oscar Prod")
+    make_org(other_user, org_id="00D5g00000OscarEAR", name="Oscar Prod")
 
     response = owner_client.get("/wizard/")
 
