@@ -133,10 +133,12 @@ def read_components(
 
 def _object_references(component_type, records):
     if component_type.naming is Naming.ENTITY:
-        return [record.get("Id") for record in records]
-    if component_type.parent_field:
-        return [record.get(component_type.parent_field) for record in records]
-    return []
+        field = "Id"
+    elif component_type.parent_field:
+        field = component_type.parent_field
+    else:
+        return []
+    return [record.get(field) for record in records if isinstance(record, dict)]
 
 
 def build_row(component_type: ComponentType, record: dict, names: ObjectNames):
