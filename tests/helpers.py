@@ -9,6 +9,7 @@ from django.conf import settings
 
 from orgs.connected_apps import get_registry
 from orgs.models import Organization
+from orgs.tokens import issued_at
 
 EMULATOR_URL = "http://127.0.0.1:5999"
 TOKEN_URL = f"{EMULATOR_URL}/services/oauth2/token"
@@ -31,6 +32,25 @@ def make_org(owner, **overrides) -> Organization:
     }
     fields.update(overrides)
     return Organization.objects.create(owner=owner, **fields)
+
+
+def make_emulated_org(owner, emulator, alias="prod", app_key="default", **overrides):
+    """Save ``alias`` as the OAuth callback would after authorizing ``app_key``."""
+    token = emulator.issue_tokens(alias, app_key)
+    remote = emulator.org(alias)
+    fields = {
+        "org_id": remote.org_id,
+        "name": remote.name,
+        "org_type": remote.type,
+        "instance_url": token["instance_url"],
+        "login_url": emulator.login_url(),
+        "access_token": token["access_token"],
+        "refresh_token": token["refresh_token"],
+        "token_issued_at": issued_at(token),
+        "oauth_client_id": emulator.app(app_key).client_id,
+    }
+    fields.update(overrides)
+    return make_org(owner, **fields)
 
 
 def app(key):

@@ -6,24 +6,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from orgs.models import AuthorizationAttempt, Organization
-from tests.helpers import EMULATOR_URL, app, make_org
-
-
-def make_emulated_org(owner, emulator, alias, app_key, **overrides):
-    """Save ``alias`` as authorized through ``app_key``, with live tokens."""
-    token = emulator.issue_tokens(alias, app_key)
-    org = emulator.org(alias)
-    fields = {
-        "org_id": org.org_id,
-        "name": org.name,
-        "instance_url": token["instance_url"],
-        "login_url": EMULATOR_URL,
-        "access_token": token["access_token"],
-        "refresh_token": token["refresh_token"],
-        "oauth_client_id": app(app_key).client_id,
-    }
-    fields.update(overrides)
-    return make_org(owner, **fields)
+from tests.helpers import EMULATOR_URL, app
 
 
 def make_attempt(user, **overrides) -> AuthorizationAttempt:

@@ -7,8 +7,7 @@ from django.urls import reverse
 from pytest_django.asserts import assertContains, assertNotContains
 
 from orgs.models import AuthorizationAttempt, Organization, TokenEvent
-from tests.helpers import app, make_org
-from tests.orgs.helpers import make_emulated_org
+from tests.helpers import app, make_emulated_org, make_org
 
 pytestmark = pytest.mark.django_db
 

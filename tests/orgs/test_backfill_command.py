@@ -6,12 +6,8 @@ from django.core.management import CommandError
 from orgs.backfill import BackfillError, backfill_client_ids, parse_map
 from orgs.models import Organization, TokenEvent
 from orgs.tokens import refresh_access_token
-from tests.helpers import app, make_org
-from tests.orgs.helpers import (
-    make_emulated_org,
-    run_command,
-    run_failing_command,
-)
+from tests.helpers import app, make_emulated_org, make_org
+from tests.orgs.helpers import run_command, run_failing_command
 
 pytestmark = pytest.mark.django_db
 

@@ -12,8 +12,7 @@ from orgs import oauth
 from orgs.exceptions import ClientIdMismatch, RefreshTokenInvalid
 from orgs.models import Organization, TokenEvent
 from orgs.tokens import refresh_access_token
-from tests.helpers import app
-from tests.orgs.helpers import make_emulated_org
+from tests.helpers import app, make_emulated_org
 
 pytestmark = pytest.mark.django_db
 

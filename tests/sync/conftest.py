@@ -1,9 +1,8 @@
 import pytest
 from django.utils import timezone
 
-from orgs.tokens import issued_at
 from sync.models import MigrationPlan
-from tests.helpers import make_org
+from tests.helpers import make_emulated_org, make_org
 
 UAT_ORG_ID = "00D5g00000AcmeUEAR"
 
@@ -31,30 +30,11 @@ def plan(owner, source_org, target_org):
     )
 
 
-def connect_emulator_org(emulator, owner, alias="prod", app="default", **overrides):
-    """Save an org connected to ``emulator`` as the OAuth callback would."""
-    token = emulator.issue_tokens(alias, app)
-    remote = emulator.org(alias)
-    fields = {
-        "org_id": remote.org_id,
-        "name": remote.name,
-        "org_type": remote.type,
-        "instance_url": token["instance_url"],
-        "login_url": emulator.login_url(),
-        "access_token": token["access_token"],
-        "refresh_token": token["refresh_token"],
-        "token_issued_at": issued_at(token),
-        "oauth_client_id": emulator.app(app).client_id,
-    }
-    fields.update(overrides)
-    return make_org(owner, **fields)
-
-
 @pytest.fixture
 def prod_org(sf_emulator, owner):
-    return connect_emulator_org(sf_emulator, owner, "prod", "default")
+    return make_emulated_org(owner, sf_emulator, "prod", "default")
 
 
 @pytest.fixture
 def uat_org(sf_emulator, owner):
-    return connect_emulator_org(sf_emulator, owner, "uat", "sandbox_app")
+    return make_emulated_org(owner, sf_emulator, "uat", "sandbox_app")
