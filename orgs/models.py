@@ -184,7 +184,7 @@ class Organization(models.Model):
         if not self.oauth_client_id:
             reasons.append(
                 "no client ID stored (set it in the admin or run "
-                "`manage.py backfill_oauth_client_ids`)"
+                "manage.py backfill_oauth_client_ids)"
             )
         if outcome == TokenEvent.Outcome.FAILURE:
             label = TokenEvent.Kind(kind).label.lower()

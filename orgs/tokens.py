@@ -62,11 +62,11 @@ def app_for_refresh(org):
         raise UnknownClientId(
             f"{org.name} has no stored client ID and no default connected app is "
             "configured (SALESFORCE_CLIENT_ID). Reconnect the org, or set its client "
-            "ID in the admin or with `manage.py backfill_oauth_client_ids`."
+            "ID in the admin or with manage.py backfill_oauth_client_ids."
         )
     logger.warning(
         "Org %s has no stored client ID; refreshing with the default app %s. "
-        "Run `manage.py backfill_oauth_client_ids` to record the right one.",
+        "Run manage.py backfill_oauth_client_ids to record the right one.",
         org.org_id,
         registry.default.fingerprint,
     )
@@ -238,7 +238,7 @@ def _mismatch_message(org, app, source, error):
         f"different connected app; {held}. Configured apps: {_apps_list()}. "
         "Fix: reconnect the org through the app it should use, or set its client ID "
         "to the app it was authorized with in the admin or with "
-        "`manage.py backfill_oauth_client_ids`."
+        "manage.py backfill_oauth_client_ids."
     )
 
 

@@ -4,7 +4,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
-from django_htmx.http import reswap, retarget
+from django_htmx.http import reswap, retarget, trigger_client_event
 
 from orgs.models import Organization
 from sync import compare
@@ -71,6 +71,7 @@ def run_status(request, run_id):
     # Finished: the whole card changes (counts, last refresh), not just the bar.
     response = _render_card(request, run.org)
     response = retarget(response, f"#org-{run.org.pk}")
+    response = trigger_client_event(response, "runFinished")
     return reswap(response, "outerHTML")
 
 

@@ -20,7 +20,7 @@ def test_selection_made_on_a_filtered_comparison_is_there_after_a_reload(
     sign_in(page, ferry_url)
     refresh_org(page, "Acme Production")
     refresh_org(page, "Acme UAT")
-    page.reload()
+    # The next step appears as soon as the second refresh ends, with no reload.
     page.get_by_role("link", name="Next: choose source and target").click()
     page.get_by_label("Source").select_option(f"Acme UAT (Sandbox, {uat.org_id})")
     page.get_by_label("Target").select_option(

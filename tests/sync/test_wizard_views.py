@@ -138,6 +138,30 @@ def test_finished_refresh_swaps_in_the_whole_card(owner_client, source_org):
     assert "HX-Request" in response["Vary"]
 
 
+def test_finished_refresh_tells_the_page_to_offer_the_next_step(
+    owner_client, source_org, target_org
+):
+    run = SyncRun.objects.create(
+        org=source_org, status=SyncRun.Status.SUCCEEDED, finished_at=timezone.now()
+    )
+
+    finished = owner_client.get(f"/wizard/runs/{run.pk}/", **HTMX)
+    page = owner_client.get("/wizard/")
+
+    assert "runFinished" in finished["HX-Trigger"]
+    assertContains(page, 'hx-trigger="runFinished from:body"')
+    assertContains(page, "Next: choose source and target")
+
+
+def test_reconnect_is_the_main_action_on_a_broken_org(owner_client, source_org):
+    source_org.mark_needs_reconnect("Salesforce no longer accepts its refresh token")
+
+    response = owner_client.get("/wizard/")
+
+    assertContains(response, 'class="button primary" href="/orgs/')
+    assertNotContains(response, 'class="primary">Refresh Components')
+
+
 def test_run_status_without_javascript_goes_back_to_the_card(owner_client, source_org):
     run = SyncRun.objects.create(org=source_org)
 
