@@ -160,6 +160,9 @@ LOGGING = {
             "datefmt": "%Y-%m-%dT%H:%M:%S%z",
         },
     },
+    "filters": {
+        "redact_oauth": {"()": "config.log_filters.RedactOAuthParameters"},
+    },
     "handlers": {
         "stderr": {
             "class": "logging.StreamHandler",
@@ -169,6 +172,13 @@ LOGGING = {
     },
     "root": {"handlers": ["stderr"], "level": LOG_LEVEL},
     "loggers": {
+        # Request lines of the development server, without OAuth codes.
+        "django.server": {
+            "handlers": ["stderr"],
+            "level": "INFO",
+            "filters": ["redact_oauth"],
+            "propagate": False,
+        },
         # urllib3 logs every request line, query strings included; keep it
         # quiet so nothing sensitive reaches the log by accident.
         "urllib3": {"level": "WARNING"},
@@ -187,8 +197,8 @@ TASKS = {
 
 # --- Salesforce ---------------------------------------------------------------
 # The default connected app, and the optional source/target apps that older
-# deployments configured. More apps come from SALESFORCE_APPS (see orgs/apps.py
-# and the README for the format).
+# deployments configured. More apps come from SALESFORCE_APPS (see
+# orgs/connected_apps.py and the README for the format).
 SALESFORCE_CLIENT_ID = env.str("SALESFORCE_CLIENT_ID", default="")
 SALESFORCE_CLIENT_SECRET = env.str("SALESFORCE_CLIENT_SECRET", default="")
 SALESFORCE_SOURCE_CLIENT_ID = env.str("SALESFORCE_SOURCE_CLIENT_ID", default="")

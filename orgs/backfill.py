@@ -14,9 +14,9 @@ from django.db.models import Q
 
 from orgs import oauth
 from orgs.connected_apps import fingerprint, get_registry
-from orgs.exceptions import ConnectionBroken, InvalidResponse, SalesforceError
+from orgs.exceptions import ConnectionBroken, SalesforceError
 from orgs.models import Organization, TokenEvent
-from orgs.tokens import record_event, store_token
+from orgs.tokens import check_token, record_event, store_token
 
 FROM_MAP = "named in the backfill map"
 FROM_SOLE_APP = "the only configured connected app"
@@ -210,7 +210,7 @@ def _probe(outcome, registry):
             app = registry.by_client_id(client_id)
             try:
                 token = oauth.request_refresh(app, org.token_url, org.refresh_token)
-                _check_answer(token)
+                check_token(org, token)
             except ConnectionBroken as error:
                 # This app does not own the token, and nothing was spent.
                 refused.append(f"{app.label}: {error.code or 'refused'}")
@@ -233,14 +233,6 @@ def _probe(outcome, registry):
         f"no configured app accepted the refresh token ({'; '.join(refused)}); "
         "reconnect the org"
     )
-
-
-def _check_answer(token):
-    if not token.get("access_token") or not token.get("instance_url"):
-        raise InvalidResponse(
-            "Salesforce's refresh answer had no access token or instance URL."
-        )
-    oauth.check_host(token["instance_url"], "an instance URL")
 
 
 def _describe_apps(registry):

@@ -9,6 +9,7 @@ the client ID that authorized it.
 
 import logging
 import secrets
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -48,10 +49,13 @@ def callback_url(request) -> str:
     )
 
 
-def start(request, *, app, login_url, org_type, color="", icon="") -> str:
+def start(
+    request, *, app, login_url, org_type, color="", icon="", reconnecting=None
+) -> str:
     """Record an authorization attempt and return where to send the user."""
     if not request.session.session_key:
         request.session.save()
+    _forget_old_attempts()
     verifier, challenge = oauth.new_pkce_pair()
     attempt = AuthorizationAttempt.objects.create(
         user=request.user,
@@ -62,6 +66,7 @@ def start(request, *, app, login_url, org_type, color="", icon="") -> str:
         login_url=login_url,
         redirect_uri=callback_url(request),
         org_type=org_type,
+        expected_org_id=reconnecting.org_id if reconnecting else "",
         color=color,
         icon=icon,
     )
@@ -73,9 +78,10 @@ def start(request, *, app, login_url, org_type, color="", icon="") -> str:
 def complete(request, params) -> Organization:
     attempt = _claim_attempt(request, params.get("state", ""))
 
+    app = get_registry().by_client_id(attempt.client_id)
     error = params.get("error")
     if error:
-        raise CallbackError(_authorize_error_message(error, params))
+        raise CallbackError(_authorize_error_message(error, params, app))
     code = params.get("code")
     if not code:
         raise CallbackError(
@@ -83,7 +89,6 @@ def complete(request, params) -> Organization:
             "again."
         )
 
-    app = get_registry().by_client_id(attempt.client_id)
     if app is None:
         raise CallbackError(
             "The connected app this sign-in started with is no longer configured. "
@@ -135,9 +140,25 @@ def _claim_attempt(request, state):
     return attempt
 
 
-def _authorize_error_message(error, params):
+def _forget_old_attempts():
+    # Attempts live ten minutes; an hour later nothing can use them, and their
+    # verifiers are better gone.
+    cutoff = timezone.now() - timedelta(
+        seconds=6 * AuthorizationAttempt.LIFETIME_SECONDS
+    )
+    AuthorizationAttempt.objects.filter(created_at__lt=cutoff).delete()
+
+
+def _authorize_error_message(error, params, app):
     if error in DENIED:
         return "The Salesforce sign-in was cancelled or access was denied."
+    if error == "app_not_found" and app is not None:
+        return (
+            f"The connected app you chose, {app.label}, is not installed in the org "
+            "you signed in to (Salesforce answered app_not_found). Connect again and "
+            "choose the app that is installed in that org, or sign in as a user of "
+            f"an org where {app.label} is installed."
+        )
     description = params.get("error_description", "")
     detail = f"{error}: {description}" if description else error
     return f"Salesforce refused the connection ({detail})."
@@ -170,6 +191,7 @@ def _save_org(user, attempt, app, token):
         raise InvalidResponse(
             "Salesforce's identity answer did not name the org that was signed in to."
         )
+    _check_expected_org(user, attempt, org_id, info.get("Name") or org_id)
     with transaction.atomic():
         org, _created = Organization.objects.select_for_update().get_or_create(
             owner=user, org_id=org_id, defaults={"login_url": attempt.login_url}
@@ -185,6 +207,20 @@ def _save_org(user, attempt, app, token):
         tokens.store_token(org, token)
         tokens.record_event(org, TokenEvent.Kind.CONNECT, app.client_id)
     return org
+
+
+def _check_expected_org(user, attempt, org_id, name):
+    """Refuse a reconnect that signed in to another org than the one meant."""
+    expected = attempt.expected_org_id
+    if not expected or expected[:15] == org_id[:15]:
+        return
+    meant = Organization.objects.for_user(user).filter(org_id=expected).first()
+    meant_name = meant.name if meant else expected
+    raise CallbackError(
+        f"You signed in to {name} ({org_id}), but you were reconnecting "
+        f"{meant_name} ({expected}). Nothing was changed. Reconnect again and sign "
+        f"in as a user of {meant_name}."
+    )
 
 
 def _api_version(versions) -> str:

@@ -65,6 +65,10 @@ class ConnectOrgForm(forms.Form):
         if not url:
             return ""
         parts = urlsplit(url)
+        if parts.username or parts.password:
+            raise forms.ValidationError(
+                "Enter the My Domain address only, without a user name or password."
+            )
         origin = f"{parts.scheme}://{parts.netloc}"
         if not oauth.is_allowed_host(origin):
             raise forms.ValidationError(

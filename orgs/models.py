@@ -251,6 +251,8 @@ class AuthorizationAttempt(models.Model):
     login_url = models.URLField(max_length=255)
     redirect_uri = models.URLField(max_length=255)
     org_type = models.CharField(max_length=20, choices=Organization.OrgType.choices)
+    # Set when reconnecting: the org the user means to sign in to again.
+    expected_org_id = models.CharField(max_length=18, blank=True)
     color = models.CharField(max_length=7, blank=True)
     icon = models.CharField(max_length=16, blank=True)
     created_at = models.DateTimeField(default=timezone.now)

@@ -258,7 +258,10 @@ def token_error(payload: dict):
     if code == "invalid_grant":
         return RefreshTokenInvalid(detail, code=code)
     if code == "rate_limit_exceeded":
-        return RateLimited(f"Salesforce is limiting sign-ins ({detail}).", code=code)
+        return RateLimited(
+            f"Salesforce is limiting sign-ins ({detail}). Try again in a few minutes.",
+            code=code,
+        )
     if code in ("server_error", "service_unavailable", "system_down"):
         return SalesforceUnavailable(
             f"Salesforce is unavailable ({detail}).", code=code

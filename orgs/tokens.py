@@ -114,7 +114,7 @@ def _refresh_locked(org, app, source):
     """Call Salesforce for ``org`` (row locked); return the failure, if any."""
     try:
         token = oauth.request_refresh(app, org.token_url, org.refresh_token)
-        _check_token(org, token)
+        check_token(org, token)
     except ConnectionBroken as error:
         error = _explain(error, org, app, source)
         _record(org, TokenEvent.Kind.REFRESH, app.client_id, source, error)
@@ -167,7 +167,7 @@ def issued_at(token: dict) -> datetime:
     return datetime.fromtimestamp(millis / 1000, tz=UTC)
 
 
-def _check_token(org, token):
+def check_token(org, token):
     if not token.get("access_token") or not token.get("instance_url"):
         raise InvalidResponse(
             "Salesforce's refresh answer had no access token or instance URL."

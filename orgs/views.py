@@ -58,6 +58,7 @@ def _connect_form(request, form, org):
             org_type=form.cleaned_data["org_type"],
             color=form.cleaned_data["color"],
             icon=form.cleaned_data["icon"],
+            reconnecting=org,
         )
         return redirect(url)
 

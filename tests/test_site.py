@@ -1,3 +1,4 @@
+import logging
 import os
 import subprocess
 import sys
@@ -81,3 +82,26 @@ def test_deploy_checks_pass_with_production_settings():
     )
 
     assert result.returncode == 0, result.stderr
+
+
+def test_request_lines_in_the_server_log_hide_oauth_codes():
+    logger = logging.getLogger("django.server")
+    records = []
+    handler = logging.Handler()
+    handler.emit = records.append
+    logger.addHandler(handler)
+
+    try:
+        logger.info(
+            '"%s" %s %s',
+            "GET /orgs/oauth/callback/?code=aPrxSecretCode%3D%3D&state=abc123 HTTP/1.1",
+            302,
+            0,
+        )
+    finally:
+        logger.removeHandler(handler)
+
+    message = records[0].getMessage()
+    assert "aPrxSecretCode" not in message
+    assert "abc123" not in message
+    assert "/orgs/oauth/callback/?code=[redacted]&state=[redacted]" in message

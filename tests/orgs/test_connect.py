@@ -94,9 +94,38 @@ def test_app_not_installed_in_the_org_fails_with_a_clear_page(
 ):
     response = connect(owner_client, "default", "sandbox", "admin@acme.example.uat")
 
+    page = response.content.decode()
     assert response.status_code == 400
-    assert "app_not_found" in response.content.decode()
+    assert "Default connected app, is not installed in the org" in page
+    assert "choose the app that is installed in that org" in page
     assert not Organization.objects.exists()
+
+
+def test_reconnecting_but_signing_in_to_another_org_changes_nothing(
+    owner_client, owner, sf_emulator
+):
+    uat = make_emulated_org(owner, sf_emulator, "uat", "sandbox_app")
+    started = owner_client.post(
+        f"/orgs/{uat.org_id}/reconnect/",
+        {**FORM, "app": "default", "org_type": "production"},
+    )
+    signed_in = requests.post(
+        started["Location"],
+        data={"username": "admin@acme.example", "password": PASSWORD},
+        allow_redirects=False,
+        timeout=5,
+    )
+    callback = urlsplit(signed_in.headers["Location"])
+
+    response = owner_client.get(f"{callback.path}?{callback.query}")
+
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "you were reconnecting Acme UAT" in page
+    assert "Nothing was changed" in page
+    assert list(Organization.objects.values_list("org_id", flat=True)) == [uat.org_id]
+    uat.refresh_from_db()
+    assert uat.oauth_client_id == app("sandbox_app").client_id
 
 
 def test_wrong_password_keeps_the_user_on_salesforces_sign_in(

@@ -88,6 +88,27 @@ def test_my_domain_outside_salesforce_is_refused(owner_client):
     assert not AuthorizationAttempt.objects.exists()
 
 
+def test_my_domain_with_a_user_name_is_refused(owner_client):
+    response = owner_client.post(
+        CONNECT, {**FORM, "my_domain": "https://someone@acme.my.salesforce.com"}
+    )
+
+    assertContains(response, "without a user name or password")
+    assert not AuthorizationAttempt.objects.exists()
+
+
+def test_attempts_older_than_an_hour_are_forgotten(owner_client):
+    _location, params = start_connection(owner_client)
+    AuthorizationAttempt.objects.filter(state=params["state"]).update(
+        created_at=timezone.now() - timedelta(hours=2)
+    )
+
+    start_connection(owner_client)
+
+    assert not AuthorizationAttempt.objects.filter(state=params["state"]).exists()
+    assert AuthorizationAttempt.objects.count() == 1
+
+
 def test_callback_without_state_is_refused_kindly(owner_client):
     response = owner_client.get(CALLBACK, {"code": "aPrx.code"})
 

@@ -14,7 +14,8 @@ class Command(BaseCommand):
         "configured app when there is just one; then --default or --probe for "
         "the rest. Prints one line per org (org ID, name, owner, shortened client "
         "ID, how it was decided) and exits with status 1 when any org is left "
-        "unresolved, in a dry run too. Decisions made without Salesforce are "
+        "unresolved, in a dry run too (there, orgs --probe would try count as "
+        "pending, not unresolved). Decisions made without Salesforce are "
         "saved together in one transaction; each probed org is saved as soon as "
         "Salesforce accepts its token."
     )
