@@ -34,6 +34,7 @@ logger = logging.getLogger(__name__)
 PROGRESS_INTERVAL_SECONDS = 1.0
 SPOOL_BATCH_SIZE = 1000
 KEPT = "The components from the previous refresh are kept."
+BEFORE_READING = "before reading any components, while refreshing the access token"
 
 
 def run_refresh(run_id: int) -> SyncRun:
@@ -47,7 +48,7 @@ def run_refresh(run_id: int) -> SyncRun:
     if not claimed:
         return run
 
-    client = None
+    token = client = None
     try:
         token = refresh_access_token(run.org)
         run.client_id = token.client_id
@@ -57,7 +58,9 @@ def run_refresh(run_id: int) -> SyncRun:
         client = SalesforceClient(token.org)
         _read_and_store(run, client)
     except SalesforceError as error:
-        message, needs_reconnect = failure_message(run, error)
+        message, needs_reconnect = failure_message(
+            run, error, token_refreshed=token is not None
+        )
         logger.warning(
             "Refresh %s of org %s failed: %s",
             run.pk,
@@ -139,33 +142,35 @@ class ProgressRecorder:
             self.written_at = now
 
 
-def failure_message(run, error: SalesforceError) -> tuple[str, bool]:
+def failure_message(
+    run, error: SalesforceError, *, token_refreshed=True
+) -> tuple[str, bool]:
     """Return what to tell the user about ``error`` and whether to reconnect."""
     if isinstance(error, ConnectionBroken):
         return f"{error.user_message} {KEPT}", True
-    current = _reading(run)
+    stage = _stage(run) if token_refreshed else BEFORE_READING
     if isinstance(error, SalesforceUnavailable):
         return (
-            f"{error.user_message} The refresh stopped while reading {current}. {KEPT}",
+            f"{error.user_message} The refresh stopped {stage}. {KEPT}",
             False,
         )
     if isinstance(error, InvalidResponse):
         return (
-            f"Salesforce sent an answer Ferry could not read while reading "
-            f"{current}: {error.user_message} {KEPT}",
+            f"Salesforce sent an answer Ferry could not read {stage}: "
+            f"{error.user_message} {KEPT}",
             False,
         )
     if isinstance(error, SalesforceAPIError):
         return (
-            f"Salesforce refused the query for {current}: {error.user_message} {KEPT}",
+            f"Salesforce refused a request {stage}: {error.user_message} {KEPT}",
             False,
         )
     return f"{error.user_message} {KEPT}", False
 
 
-def _reading(run) -> str:
-    """Name the type a run was reading, from its progress."""
+def _stage(run) -> str:
+    """Say which type a run was reading, from its progress."""
     for component_type in COMPONENT_TYPES:
         if not run.progress.get(component_type.name, {}).get("done"):
-            return component_type.label.lower()
-    return "the components"
+            return f"while reading {component_type.label.lower()}"
+    return "while reading the components"

@@ -207,6 +207,34 @@ def test_unavailable_salesforce_says_to_try_later(prod_org, owner, sf_emulator):
     assert not run.needs_reconnect
 
 
+def test_unavailable_token_endpoint_says_nothing_was_read_yet(
+    prod_org, owner, sf_emulator
+):
+    sf_emulator.fail_next(10, "unavailable", endpoint="token")
+
+    run, _created = start_refresh(prod_org, owner)
+
+    assert run.status == SyncRun.Status.FAILED
+    assert (
+        "stopped before reading any components, while refreshing the access token"
+        in run.error_message
+    )
+    assert "apex classes" not in run.error_message
+
+
+def test_unreadable_token_answer_says_nothing_was_read_yet(
+    prod_org, owner, sf_emulator
+):
+    sf_emulator.fail_next(1, "invalid_json", endpoint="token")
+
+    run, _created = start_refresh(prod_org, owner)
+
+    assert run.error_message.startswith(
+        "Salesforce sent an answer Ferry could not read before reading any "
+        "components, while refreshing the access token"
+    )
+
+
 def test_unreadable_answer_says_which_type_was_being_read(prod_org, owner, sf_emulator):
     sf_emulator.fail_next(1, "invalid_json", endpoint="tooling")
 
