@@ -34,7 +34,11 @@ class OrgCard:
 
 
 def org_cards(orgs) -> list[OrgCard]:
-    """Build the cards of ``orgs`` (a queryset) with their latest run."""
+    """Build the cards of ``orgs`` (a queryset) with their latest run.
+
+    A latest run whose worker went away is marked failed on the way, so the
+    card offers a new refresh instead of polling forever.
+    """
     latest_run = SyncRun.objects.filter(org=OuterRef("pk")).order_by(
         "-created_at", "-pk"
     )
@@ -42,6 +46,9 @@ def org_cards(orgs) -> list[OrgCard]:
     runs = SyncRun.objects.in_bulk(
         [org.latest_run_id for org in orgs if org.latest_run_id]
     )
+    # An org's active run is always its latest: no run starts beside it.
+    for run in runs.values():
+        run.fail_if_stale()
 
     counts = {}
     rows = (

@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -10,6 +12,12 @@ from sync import component_types
 # their namespace belongs to the package, so Ferry never deploys them.
 MANAGED_STATES = ("installed", "installedEditable", "deprecated", "deprecatedEditable")
 SELECTION_BATCH_SIZE = 1000
+KEPT = "The components from the previous refresh are kept."
+# A run that has not written progress for this long lost its worker.
+STALE_AFTER = timedelta(minutes=30)
+# A run still queued this long after it was created suggests that no task
+# worker is running at all.
+NO_WORKER_AFTER = timedelta(seconds=60)
 
 
 class Component(models.Model):
@@ -155,6 +163,49 @@ class SyncRun(models.Model):
     def is_active(self) -> bool:
         return self.status in self.ACTIVE_STATUSES
 
+    @property
+    def is_stale(self) -> bool:
+        """Whether the run is active but its worker went away."""
+        return self.is_active and self.updated_at < _stale_cutoff()
+
+    @property
+    def waits_for_worker(self) -> bool:
+        """Whether the run has been queued for longer than a worker takes."""
+        queued_since = timezone.now() - self.created_at
+        return self.status == self.Status.QUEUED and queued_since > NO_WORKER_AFTER
+
+    def fail_if_stale(self) -> bool:
+        """Mark the run failed if its worker went away; return whether it was."""
+        if not self.is_stale:
+            return False
+        if self.status == self.Status.QUEUED:
+            message = (
+                "No worker picked up this refresh. Check that the task worker "
+                "(`python manage.py db_worker`) is running, then refresh again."
+            )
+        else:
+            message = (
+                "This refresh stopped without finishing (its worker was stopped "
+                f"or restarted). Refresh again. {KEPT}"
+            )
+
+        # The rule again in SQL: a worker that claimed the run or wrote
+        # progress since this copy was read is alive, and its run goes on.
+        now = timezone.now()
+        failed = SyncRun.objects.filter(
+            pk=self.pk, status=self.status, updated_at__lt=_stale_cutoff()
+        ).update(
+            status=self.Status.FAILED,
+            error_message=message,
+            finished_at=now,
+            updated_at=now,
+        )
+        if failed:
+            self.status = self.Status.FAILED
+            self.error_message = message
+            self.finished_at = self.updated_at = now
+        return bool(failed)
+
     def finish(self, status, **fields):
         """End the run with ``status``, saving ``fields`` (counts, message)."""
         self.status = status
@@ -201,6 +252,10 @@ class SyncRun(models.Model):
         if self.started_at and self.finished_at:
             return self.finished_at - self.started_at
         return None
+
+
+def _stale_cutoff():
+    return timezone.now() - STALE_AFTER
 
 
 class MigrationPlanQuerySet(models.QuerySet):

@@ -27,13 +27,12 @@ from orgs.salesforce import SalesforceClient
 from orgs.tokens import refresh_access_token
 from sync import fetch, snapshot
 from sync.component_types import COMPONENT_TYPES
-from sync.models import SyncRun
+from sync.models import KEPT, SyncRun
 
 logger = logging.getLogger(__name__)
 
 PROGRESS_INTERVAL_SECONDS = 1.0
 SPOOL_BATCH_SIZE = 1000
-KEPT = "The components from the previous refresh are kept."
 BEFORE_READING = "before reading any components, while refreshing the access token"
 
 

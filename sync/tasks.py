@@ -7,20 +7,15 @@ run immediately in the tests.
 """
 
 import logging
-from datetime import timedelta
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 from django_tasks import task
 
 from orgs.models import Organization
 from sync.models import SyncRun
-from sync.refresh import KEPT, run_refresh
+from sync.refresh import run_refresh
 
 logger = logging.getLogger(__name__)
-
-# A run that has not written progress for this long lost its worker.
-STALE_AFTER = timedelta(minutes=30)
 
 
 @task()
@@ -35,9 +30,8 @@ def start_refresh(org: Organization, user) -> tuple[SyncRun, bool]:
     When a refresh of the org is already queued or running, that run is
     returned instead: the database allows one active run per org.
     """
-    fail_stale_runs(org)
     active = org.sync_runs.active().first()
-    if active is not None:
+    if active is not None and not active.fail_if_stale():
         return active, False
     try:
         with transaction.atomic():
@@ -57,20 +51,3 @@ def start_refresh(org: Organization, user) -> tuple[SyncRun, bool]:
         return run, True
     run.refresh_from_db()
     return run, True
-
-
-def fail_stale_runs(org: Organization):
-    """Mark failed the active runs of ``org`` whose worker went away."""
-    cutoff = timezone.now() - STALE_AFTER
-    for run in org.sync_runs.active().filter(updated_at__lt=cutoff):
-        if run.status == SyncRun.Status.QUEUED:
-            message = (
-                "No worker picked up this refresh. Check that the task worker "
-                "(`python manage.py db_worker`) is running, then refresh again."
-            )
-        else:
-            message = (
-                "This refresh stopped without finishing (its worker was stopped "
-                f"or restarted). Refresh again. {KEPT}"
-            )
-        run.finish(SyncRun.Status.FAILED, error_message=message)

@@ -66,6 +66,7 @@ def run_status(request, run_id):
     run = _get_run_for_user(request.user, run_id)
     if not request.htmx:
         return redirect(_card_url(run.org))
+    run.fail_if_stale()
     if run.is_active:
         return render(request, "sync/_run_progress.html", {"run": run})
     # Finished: the whole card changes (counts, last refresh), not just the bar.

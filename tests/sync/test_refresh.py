@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from orgs.models import Organization
 from sync import refresh, tasks
-from sync.models import SyncRun
-from sync.tasks import STALE_AFTER, start_refresh
+from sync.models import STALE_AFTER, SyncRun
+from sync.tasks import start_refresh
 from tests.helpers import make_org
 
 pytestmark = pytest.mark.django_db

@@ -1,8 +1,10 @@
+from datetime import timedelta
+
 import pytest
 from django.utils import timezone
 from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
 
-from sync.models import SyncRun
+from sync.models import NO_WORKER_AFTER, STALE_AFTER, SyncRun
 from tests.helpers import make_org
 from tests.sync.helpers import make_component
 
@@ -13,6 +15,15 @@ HTMX = {"HTTP_HX_REQUEST": "true"}
 
 def sync_url(org):
     return f"/orgs/{org.org_id}/sync/"
+
+
+def make_run(org, age, **fields):
+    """Create a run last written and created ``age`` ago."""
+    run = SyncRun.objects.create(org=org, **fields)
+    long_ago = timezone.now() - age
+    SyncRun.objects.filter(pk=run.pk).update(created_at=long_ago, updated_at=long_ago)
+    run.refresh_from_db()
+    return run
 
 
 def test_home_opens_the_wizard(owner_client):
@@ -120,6 +131,61 @@ def test_running_refresh_polls_its_progress(owner_client, source_org):
         assertContains(response, "Apex classes: 400")
     assertNotContains(card, "Refresh Components</button>")
     assertNotContains(progress, "<html")
+
+
+def test_wizard_fails_a_run_whose_worker_died_and_offers_a_new_refresh(
+    owner_client, source_org
+):
+    stale = make_run(
+        source_org, STALE_AFTER + timedelta(minutes=1), status=SyncRun.Status.RUNNING
+    )
+
+    response = owner_client.get("/wizard/")
+
+    stale.refresh_from_db()
+    assert stale.status == SyncRun.Status.FAILED
+    assertContains(response, "This refresh stopped without finishing")
+    assertContains(response, "Refresh Components</button>")
+    assertNotContains(response, f'hx-get="/wizard/runs/{stale.pk}/"')
+
+
+def test_polling_a_run_whose_worker_died_swaps_in_the_failed_card(
+    owner_client, source_org
+):
+    stale = make_run(source_org, STALE_AFTER + timedelta(minutes=1))
+
+    response = owner_client.get(f"/wizard/runs/{stale.pk}/", **HTMX)
+
+    assert response["HX-Retarget"] == f"#org-{source_org.pk}"
+    assertContains(response, "No worker picked up this refresh")
+    assertContains(response, "python manage.py db_worker")
+    assertContains(response, "Refresh Components</button>")
+
+
+def test_run_queued_for_long_says_no_worker_seems_to_run_and_keeps_waiting(
+    owner_client, source_org
+):
+    queued = make_run(source_org, NO_WORKER_AFTER + timedelta(seconds=5))
+
+    response = owner_client.get(f"/wizard/runs/{queued.pk}/", **HTMX)
+
+    assertContains(response, "No background worker seems to be running")
+    assertContains(response, "python manage.py db_worker")
+    assertContains(response, f'hx-get="/wizard/runs/{queued.pk}/"')
+    assertContains(response, 'value="0"')
+    queued.refresh_from_db()
+    assert queued.status == SyncRun.Status.QUEUED
+
+
+def test_run_queued_moments_ago_waits_without_a_worker_warning(
+    owner_client, source_org
+):
+    queued = make_run(source_org, timedelta(seconds=2))
+
+    response = owner_client.get(f"/wizard/runs/{queued.pk}/", **HTMX)
+
+    assertContains(response, "Waiting for a worker to start the refresh")
+    assertNotContains(response, "No background worker seems to be running")
 
 
 def test_finished_refresh_swaps_in_the_whole_card(owner_client, source_org):
