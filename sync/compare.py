@@ -22,7 +22,18 @@ from django.db.models import (
     When,
 )
 
+from sync.component_types import COMPONENT_TYPES
 from sync.models import Component
+
+
+class Basis:
+    """How a component that exists in both orgs was compared."""
+
+    CONTENT = "content"
+    # No source hash on one side or both: the type has no source in the
+    # Tooling API, or Salesforce hides a managed package's.
+    DATE = "date"
+    NONE = ""
 
 
 class Status:
@@ -40,8 +51,17 @@ class Status:
     LABELS = dict(CHOICES)
 
 
+# For the page's legend: the types with a source hash to compare.
+BY_CONTENT = [t.label for t in COMPONENT_TYPES if t.source_field]
+BY_DATE = [t.label for t in COMPONENT_TYPES if not t.source_field]
+
+
 def comparison(plan) -> QuerySet:
-    """Return both orgs' components annotated with ``compare_status``."""
+    """Return both orgs' components annotated with ``compare_status``.
+
+    ``compared_by`` says what decided the status of a component present in
+    both orgs: its source hash or, lacking one, its last-modified date.
+    """
     source, target = plan.source_org_id, plan.target_org_id
     counterpart = Component.objects.filter(
         org=OuterRef("other_org"), type=OuterRef("type"), api_name=OuterRef("api_name")
@@ -70,7 +90,16 @@ def comparison(plan) -> QuerySet:
         )
         # Target components with a source counterpart appear as that row.
         .filter(Q(org=source) | Q(other_pk__isnull=True))
-        .annotate(compare_status=status)
+        .annotate(
+            compare_status=status,
+            compared_by=Case(
+                When(org=target, then=Value(Basis.NONE)),
+                When(other_pk__isnull=True, then=Value(Basis.NONE)),
+                When(both_hashed, then=Value(Basis.CONTENT)),
+                default=Value(Basis.DATE),
+                output_field=CharField(),
+            ),
+        )
         .order_by("type", "api_name", "org_id")
     )
 
@@ -103,6 +132,7 @@ class Row:
     source: Component | None
     target: Component | None
     selected: bool = False
+    compared_by: str = Basis.NONE
 
     @property
     def component(self) -> Component:
@@ -111,6 +141,10 @@ class Row:
     @property
     def status_label(self) -> str:
         return Status.LABELS[self.status]
+
+    @property
+    def compared_by_date(self) -> bool:
+        return self.compared_by == Basis.DATE
 
     @property
     def selectable(self) -> bool:
@@ -142,6 +176,7 @@ def page_rows(plan, components) -> list[Row]:
                     component,
                     target,
                     selected=component.pk in selected,
+                    compared_by=component.compared_by,
                 )
             )
         else:

@@ -149,6 +149,8 @@ def _render_comparison(request, plan, filters):
             for status, count in compare.status_counts(without_status).items()
         ],
         "selected_count": plan.planned.count(),
+        "by_content": compare.BY_CONTENT,
+        "by_date": compare.BY_DATE,
     }
     template = "sync/plan_compare.html"
     if request.htmx:

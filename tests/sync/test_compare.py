@@ -3,7 +3,7 @@ from datetime import timedelta
 import pytest
 
 from sync import compare
-from sync.compare import Status
+from sync.compare import Basis, Status
 from tests.helpers import make_org
 from tests.sync.helpers import MODIFIED, make_component
 
@@ -43,6 +43,36 @@ def test_each_component_gets_its_status_against_the_target(
         ("CustomObject", "Invoice__c", source_org.pk): Status.IDENTICAL,
         ("CustomObject", "Payment__c", source_org.pk): Status.CHANGED,
         ("ApexClass", "OnlyThere", target_org.pk): Status.ONLY_IN_TARGET,
+    }
+
+
+def test_each_status_says_whether_content_or_dates_decided_it(
+    plan, source_org, target_org
+):
+    make_component(source_org, "Hashed", content_hash="a" * 64)
+    make_component(target_org, "Hashed", content_hash="b" * 64)
+    make_component(source_org, "Invoice__c", type="CustomObject")
+    make_component(
+        target_org,
+        "Invoice__c",
+        type="CustomObject",
+        last_modified_date=MODIFIED + timedelta(days=1),
+    )
+    # Salesforce hides a managed class's body, so only one side has a hash.
+    make_component(source_org, "pkg__Meter", content_hash="a" * 64)
+    make_component(target_org, "pkg__Meter", manageable_state="installed")
+    make_component(source_org, "OnlyHere")
+    make_component(target_org, "OnlyThere")
+
+    rows = compare.comparison(plan)
+
+    basis = {row.api_name: row.compared_by for row in rows}
+    assert basis == {
+        "Hashed": Basis.CONTENT,
+        "Invoice__c": Basis.DATE,
+        "pkg__Meter": Basis.DATE,
+        "OnlyHere": Basis.NONE,
+        "OnlyThere": Basis.NONE,
     }
 
 

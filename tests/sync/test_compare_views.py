@@ -1,9 +1,11 @@
+from datetime import timedelta
+
 import pytest
 from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
 
 from sync.models import MigrationPlan
 from tests.helpers import make_org
-from tests.sync.helpers import make_component
+from tests.sync.helpers import MODIFIED, make_component
 
 pytestmark = pytest.mark.django_db
 
@@ -83,6 +85,28 @@ def test_compare_shows_both_sides_and_the_status(
     assertContains(response, "LegacyHelper")
     assertContains(response, "Only in target")
     assertContains(response, "<html", html=False)
+
+
+def test_changed_by_dates_alone_says_the_content_was_not_compared(
+    owner_client, plan, source_org, target_org
+):
+    later = MODIFIED + timedelta(days=1)
+    make_component(source_org, "Invoice__c", type="CustomObject")
+    make_component(
+        target_org, "Invoice__c", type="CustomObject", last_modified_date=later
+    )
+    make_component(source_org, "InvoiceService", content_hash="a" * 64)
+    make_component(target_org, "InvoiceService", content_hash="b" * 64)
+
+    response = owner_client.get(compare_url(plan))
+
+    rows = {row.component.api_name: row for row in response.context["rows"]}
+    assertContains(response, "modified dates differ — content not compared", count=1)
+    assert rows["Invoice__c"].compared_by_date
+    assert not rows["InvoiceService"].compared_by_date
+    assertContains(response, "Compared by content")
+    assertContains(response, "Compared by modified date only")
+    assertContains(response, "Custom objects, Custom fields, Flows")
 
 
 def test_compare_filters_and_answers_htmx_with_the_results_only(
