@@ -23,7 +23,7 @@ from django.db.models import (
 )
 
 from sync.component_types import COMPONENT_TYPES
-from sync.models import Component
+from sync.models import MANAGED_STATES, Component
 
 
 class Basis:
@@ -117,13 +117,36 @@ def filtered(queryset, *, component_type="", status="", search=""):
     return queryset
 
 
-def status_counts(queryset) -> dict[str, int]:
+@dataclass(frozen=True)
+class StatusCount:
+    total: int = 0
+    # Rows a plan can select: the source's own, outside managed packages.
+    selectable: int = 0
+
+
+def status_counts(queryset) -> dict[str, StatusCount]:
     """Count a comparison's rows per status, every status present."""
-    counts = dict.fromkeys(Status.LABELS, 0)
-    rows = queryset.order_by().values("compare_status").annotate(total=Count("pk"))
+    counts = dict.fromkeys(Status.LABELS, StatusCount())
+    selectable = ~Q(compare_status=Status.ONLY_IN_TARGET) & ~Q(
+        manageable_state__in=MANAGED_STATES
+    )
+    rows = (
+        queryset.order_by()
+        .values("compare_status")
+        .annotate(total=Count("pk"), selectable=Count("pk", filter=selectable))
+    )
     for row in rows:
-        counts[row["compare_status"]] = row["total"]
+        counts[row["compare_status"]] = StatusCount(row["total"], row["selectable"])
     return counts
+
+
+def selectable_count(counts, status="") -> int:
+    """Return how many rows of ``status`` (any, if empty) can be selected."""
+    return sum(
+        count.selectable
+        for counted, count in counts.items()
+        if not status or counted == status
+    )
 
 
 @dataclass

@@ -137,6 +137,8 @@ def _render_comparison(request, plan, filters):
     without_status = compare.filtered(rows, **{**criteria, "status": ""})
     matching = compare.filtered(rows, **criteria)
     page = Paginator(matching, COMPARE_PAGE_SIZE).get_page(filters.query().get("page"))
+    # Counted with the statuses, in the same query, rather than once more.
+    counts = compare.status_counts(without_status)
 
     context = {
         "plan": plan,
@@ -145,9 +147,10 @@ def _render_comparison(request, plan, filters):
         "page": page,
         "rows": compare.page_rows(plan, page.object_list),
         "status_counts": [
-            (status, compare.Status.LABELS[status], count)
-            for status, count in compare.status_counts(without_status).items()
+            (status, compare.Status.LABELS[status], count.total)
+            for status, count in counts.items()
         ],
+        "selectable_count": compare.selectable_count(counts, criteria["status"]),
         "selected_count": plan.planned.count(),
         "by_content": compare.BY_CONTENT,
         "by_date": compare.BY_DATE,

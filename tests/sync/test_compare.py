@@ -121,12 +121,28 @@ def test_status_counts_cover_every_status(plan, source_org, target_org):
 
     counts = compare.status_counts(compare.comparison(plan))
 
-    assert counts == {
+    assert {status: count.total for status, count in counts.items()} == {
         Status.NEW: 2,
         Status.CHANGED: 0,
         Status.IDENTICAL: 0,
         Status.ONLY_IN_TARGET: 1,
     }
+
+
+def test_selectable_counts_leave_out_managed_and_target_only_rows(
+    plan, source_org, target_org
+):
+    make_component(source_org, "Mine")
+    make_component(source_org, "pkg__Meter", manageable_state="installed")
+    make_component(source_org, "Shared", content_hash="a" * 64)
+    make_component(target_org, "Shared", content_hash="b" * 64)
+    make_component(target_org, "Leftover")
+
+    counts = compare.status_counts(compare.comparison(plan))
+
+    assert compare.selectable_count(counts) == 2
+    assert compare.selectable_count(counts, Status.NEW) == 1
+    assert compare.selectable_count(counts, Status.ONLY_IN_TARGET) == 0
 
 
 def test_page_rows_pair_each_source_with_its_target_and_selection(

@@ -210,6 +210,26 @@ def test_select_all_takes_the_filtered_set_without_managed_components(
     }
 
 
+def test_select_all_button_counts_only_what_it_will_select(
+    owner_client, plan, source_org, target_org
+):
+    make_component(source_org, "Invoice__c", type="CustomObject")
+    make_component(source_org, "Payment__c", type="CustomObject")
+    make_component(
+        source_org, "pkg__Meter__c", type="CustomObject", manageable_state="installed"
+    )
+    make_component(target_org, "Legacy__c", type="CustomObject")
+
+    response = owner_client.get(compare_url(plan), {"type": "CustomObject"})
+    owner_client.post(
+        selection_url(plan), {"action": "select-all", "type": "CustomObject"}
+    )
+
+    assertContains(response, "Select all 2 selectable</button>", html=False)
+    assertContains(response, "2 of the 4 matching components can be selected")
+    assert plan.components.count() == 2
+
+
 def test_select_all_respects_the_status_filter(
     owner_client, plan, source_org, target_org
 ):
