@@ -14,8 +14,12 @@ class OrgChoiceField(forms.ModelChoiceField):
 class ChooseOrgsForm(forms.Form):
     """Step 2: a source and a target among the user's refreshed orgs."""
 
-    source = OrgChoiceField(queryset=Organization.objects.none(), empty_label=None)
-    target = OrgChoiceField(queryset=Organization.objects.none(), empty_label=None)
+    source = OrgChoiceField(
+        queryset=Organization.objects.none(), empty_label="Choose an org"
+    )
+    target = OrgChoiceField(
+        queryset=Organization.objects.none(), empty_label="Choose an org"
+    )
 
     def __init__(self, user, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -25,9 +29,22 @@ class ChooseOrgsForm(forms.Form):
         self.fields["source"].queryset = refreshed
         self.fields["target"].queryset = refreshed
         if not self.is_bound:
-            # Offer two different orgs rather than the first one twice.
-            second = refreshed.values_list("pk", flat=True)[1:2]
-            self.initial.setdefault("target", second.first())
+            self._suggest_direction(refreshed)
+
+    def _suggest_direction(self, refreshed):
+        """Preselect the usual direction, a sandbox into production.
+
+        Each side is preselected only when it has a single candidate and the
+        other kind of org exists; otherwise the user picks.
+        """
+        production = Organization.OrgType.PRODUCTION
+        org_types = list(refreshed.values_list("pk", "org_type"))
+        targets = [pk for pk, org_type in org_types if org_type == production]
+        sources = [pk for pk, org_type in org_types if org_type != production]
+        if len(sources) == 1 and targets:
+            self.initial.setdefault("source", sources[0])
+        if len(targets) == 1 and sources:
+            self.initial.setdefault("target", targets[0])
 
     def clean(self):
         cleaned = super().clean()

@@ -34,6 +34,39 @@ def test_choose_lists_only_the_users_refreshed_orgs(
     assertNotContains(response, "Oscar Prod")
 
 
+def initial_choice(response, field):
+    return response.context["form"][field].value()
+
+
+def test_choose_suggests_copying_from_the_sandbox_into_production(
+    owner_client, source_org, target_org
+):
+    production, sandbox = source_org, target_org
+
+    response = owner_client.get("/wizard/compare/")
+
+    assert initial_choice(response, "source") == sandbox.pk
+    assert initial_choice(response, "target") == production.pk
+
+
+def test_choose_leaves_an_ambiguous_side_for_the_user_to_pick(
+    owner_client, source_org, target_org, owner
+):
+    make_org(
+        owner,
+        org_id="00D5g00000AcmeQEAR",
+        name="Acme QA",
+        org_type="sandbox",
+        last_synced_at=source_org.last_synced_at,
+    )
+
+    response = owner_client.get("/wizard/compare/")
+
+    assert initial_choice(response, "source") is None
+    assert initial_choice(response, "target") == source_org.pk
+    assertContains(response, "Choose an org")
+
+
 def test_choosing_two_orgs_saves_a_plan_and_opens_the_comparison(
     owner_client, source_org, target_org, owner
 ):
