@@ -53,8 +53,17 @@ def test_wizard_shows_only_working_steps(owner_client, source_org):
     response = owner_client.get("/wizard/")
 
     assertContains(response, "1 · Refresh orgs")
-    assertContains(response, "2 · Choose source and target")
+    assertNotContains(response, "2 · Choose source and target")
     assertNotContains(response, "Deploy")
+
+
+def test_wizard_offers_step_two_once_two_orgs_are_refreshed(
+    owner_client, source_org, target_org
+):
+    response = owner_client.get("/wizard/")
+
+    assertContains(response, "2 · Choose source and target")
+    assertContains(response, 'hx-select-oob="#wizard-steps"')
 
 
 def test_wizard_query_count_does_not_grow_with_orgs(
