@@ -3,6 +3,7 @@ What the wizard's first step shows per org, loaded in a fixed number of queries.
 """
 
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from django.db.models import Count, OuterRef, Subquery
 
@@ -27,6 +28,16 @@ class OrgCard:
     @property
     def total(self) -> int:
         return sum(self.counts.values())
+
+    @property
+    def instance(self) -> str:
+        """Return the instance URL without its scheme: host and path.
+
+        Two orgs can share a host and differ only by path, so the host
+        alone would make them look the same.
+        """
+        parts = urlsplit(self.org.instance_url)
+        return f"{parts.netloc}{parts.path}".rstrip("/")
 
     @property
     def refreshed(self) -> bool:

@@ -142,6 +142,17 @@ def test_changed_by_dates_alone_says_the_content_was_not_compared(
     assertContains(response, "Custom objects, Custom fields, Flows")
 
 
+def test_compare_lets_long_names_wrap_and_keeps_dates_on_one_line(
+    owner_client, plan, source_org
+):
+    make_component(source_org, "A" * 120)
+
+    response = owner_client.get(compare_url(plan))
+
+    assertContains(response, '<td class="api-name">')
+    assertContains(response, '<time datetime="2026-03-01T12:00:00+00:00">')
+
+
 def test_compare_filters_and_answers_htmx_with_the_results_only(
     owner_client, plan, source_org
 ):

@@ -49,6 +49,19 @@ def test_wizard_shows_the_users_orgs_as_cards(owner_client, source_org, other_us
     assertNotContains(response, "Oscar Prod")
 
 
+def test_cards_tell_apart_orgs_on_the_same_host_by_instance_path(
+    owner_client, source_org, target_org
+):
+    target_org.instance_url = "http://127.0.0.1:5999/instances/uat"
+    target_org.save()
+
+    response = owner_client.get("/wizard/")
+
+    assertContains(response, "127.0.0.1:5999/instances/prod</dd>")
+    assertContains(response, "127.0.0.1:5999/instances/uat</dd>")
+    assertNotContains(response, "http://127.0.0.1:5999/instances")
+
+
 def test_wizard_shows_only_working_steps(owner_client, source_org):
     response = owner_client.get("/wizard/")
 
