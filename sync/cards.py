@@ -30,14 +30,13 @@ class OrgCard:
         return sum(self.counts.values())
 
     @property
-    def instance(self) -> str:
-        """Return the instance URL without its scheme: host and path.
+    def instance_path(self) -> str:
+        """Return the path of the org's instance URL, if it has one.
 
         Two orgs can share a host and differ only by path, so the host
         alone would make them look the same.
         """
-        parts = urlsplit(self.org.instance_url)
-        return f"{parts.netloc}{parts.path}".rstrip("/")
+        return urlsplit(self.org.instance_url).path.rstrip("/")
 
     @property
     def refreshed(self) -> bool:

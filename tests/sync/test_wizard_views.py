@@ -57,8 +57,8 @@ def test_cards_tell_apart_orgs_on_the_same_host_by_instance_path(
 
     response = owner_client.get("/wizard/")
 
-    assertContains(response, "127.0.0.1:5999/instances/prod</dd>")
-    assertContains(response, "127.0.0.1:5999/instances/uat</dd>")
+    assertContains(response, "127.0.0.1:5999<wbr>/instances/prod</dd>")
+    assertContains(response, "127.0.0.1:5999<wbr>/instances/uat</dd>")
     assertNotContains(response, "http://127.0.0.1:5999/instances")
 
 
@@ -194,7 +194,7 @@ def test_run_queued_for_long_says_no_worker_seems_to_run_and_keeps_waiting(
     assertContains(response, "No background worker seems to be running")
     assertContains(response, "python manage.py db_worker")
     assertContains(response, f'hx-get="/wizard/runs/{queued.pk}/"')
-    assertContains(response, 'value="0"')
+    assertNotContains(response, "<progress")
     queued.refresh_from_db()
     assert queued.status == SyncRun.Status.QUEUED
 
