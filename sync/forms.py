@@ -55,7 +55,7 @@ class ChooseOrgsForm(forms.Form):
 
 
 class CompareFilterForm(forms.Form):
-    """Step 3's filters; anything invalid is simply not applied."""
+    """Step 3's filters; an invalid one is not applied, the others still are."""
 
     type = forms.ChoiceField(choices=[("", "All types"), *TYPE_CHOICES], required=False)
     status = forms.ChoiceField(
@@ -66,7 +66,7 @@ class CompareFilterForm(forms.Form):
 
     def filters(self) -> dict:
         """Return the valid filters as keyword arguments of compare.filtered."""
-        data = self.cleaned_data if self.is_valid() else {}
+        data = self._valid_data()
         return {
             "component_type": data.get("type", ""),
             "status": data.get("status", ""),
@@ -75,12 +75,17 @@ class CompareFilterForm(forms.Form):
 
     def query(self) -> QueryDict:
         """Return the valid filters and page, ready for a query string."""
-        data = self.cleaned_data if self.is_valid() else {}
+        data = self._valid_data()
         query = QueryDict(mutable=True)
         for name in ("type", "status", "q", "page"):
             if data.get(name):
                 query[name] = data[name]
         return query
+
+    def _valid_data(self) -> dict:
+        # After validation cleaned_data holds exactly the fields that passed.
+        self.is_valid()
+        return self.cleaned_data
 
 
 class IdListField(forms.Field):

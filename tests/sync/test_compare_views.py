@@ -170,6 +170,20 @@ def test_compare_filters_and_answers_htmx_with_the_results_only(
     assert "HX-Request" in response["Vary"]
 
 
+def test_an_invalid_filter_leaves_the_other_filters_applied(
+    owner_client, plan, source_org
+):
+    make_component(source_org, "InvoiceService")
+    make_component(source_org, "Invoice__c", type="CustomObject")
+
+    response = owner_client.get(
+        compare_url(plan), {"type": "CustomObject", "q": "x" * 500}
+    )
+
+    assertContains(response, "Invoice__c")
+    assertNotContains(response, "InvoiceService")
+
+
 def test_compare_paginates_on_the_server(owner_client, plan, source_org):
     for number in range(55):
         make_component(source_org, f"Class{number:02}")
