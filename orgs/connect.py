@@ -191,7 +191,11 @@ def _save_org(user, attempt, app, token):
         raise InvalidResponse(
             "Salesforce's identity answer did not name the org that was signed in to."
         )
-    _check_expected_org(user, attempt, org_id, info.get("Name") or org_id)
+    try:
+        _check_expected_org(user, attempt, org_id, info.get("Name") or org_id)
+    except CallbackError:
+        oauth.revoke(attempt.login_url, token["refresh_token"])
+        raise
     with transaction.atomic():
         org, _created = Organization.objects.select_for_update().get_or_create(
             owner=user, org_id=org_id, defaults={"login_url": attempt.login_url}

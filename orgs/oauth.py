@@ -198,6 +198,30 @@ def _request_refresh_with_retries(app, token_url, refresh_token):
     return token
 
 
+def revoke(login_url, refresh_token):
+    """Give back a refresh token Ferry will not keep; best effort.
+
+    Salesforce keeps at most five refresh tokens per user and app, so a
+    token left unused would push out a real one later.
+    """
+    try:
+        response = requests.post(
+            f"{login_url.rstrip('/')}/services/oauth2/revoke",
+            data={"token": refresh_token},
+            timeout=_timeout(),
+        )
+    except requests.RequestException as error:
+        logger.warning(
+            "Could not revoke an unused refresh token: %s", type(error).__name__
+        )
+        return
+    if response.status_code != 200:
+        logger.warning(
+            "Salesforce refused to revoke an unused refresh token (HTTP %s)",
+            response.status_code,
+        )
+
+
 def verify_signature(app, token: dict):
     """Check Salesforce's HMAC over the identity URL and issue time."""
     if not app.client_secret:

@@ -126,6 +126,8 @@ def test_reconnecting_but_signing_in_to_another_org_changes_nothing(
     assert list(Organization.objects.values_list("org_id", flat=True)) == [uat.org_id]
     uat.refresh_from_db()
     assert uat.oauth_client_id == app("sandbox_app").client_id
+    revoked = [call for call in sf_emulator.requests if call["endpoint"] == "revoke"]
+    assert [call["status"] for call in revoked] == [200]
 
 
 def test_wrong_password_keeps_the_user_on_salesforces_sign_in(
