@@ -1,7 +1,7 @@
 """Checking that Ferry can still talk to an org, for operators."""
 
 from orgs import tokens
-from orgs.exceptions import SalesforceAPIError, SalesforceError
+from orgs.exceptions import SalesforceError
 from orgs.models import TokenEvent
 from orgs.salesforce import SalesforceClient
 
@@ -15,26 +15,12 @@ def verify_connection(org) -> dict:
     """
     client = SalesforceClient(org)
     try:
-        identity = _userinfo(client)
+        identity = client.get(USERINFO)
     except SalesforceError as error:
         _record_test(client, error)
         raise
     _record_test(client)
     return identity
-
-
-def _userinfo(client):
-    try:
-        return client.get(USERINFO)
-    except SalesforceAPIError as error:
-        # userinfo answers a stale token with 403 Bad_OAuth_Token, not the
-        # REST API's 401 INVALID_SESSION_ID, so the client cannot tell it is
-        # stale. Refresh once here and ask again; a second 403 is an error.
-        if error.code != "HTTP_403" or client.last_refresh is not None:
-            raise
-    client.last_refresh = tokens.refresh_access_token(client.org)
-    client.org = client.last_refresh.org
-    return client.get(USERINFO)
 
 
 def _record_test(client, error=None):

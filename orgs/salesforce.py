@@ -32,6 +32,9 @@ NOT_A_STALE_SESSION = (
     "This session is not valid for use with the REST API",
     "Connected app is not attached to Agent",
 )
+# The identity services (userinfo, the identity URL) answer a stale token
+# with a bare 403 "Bad_OAuth_Token" rather than the REST API's 401.
+STALE_IDENTITY_ANSWER = "Bad_OAuth_Token"
 
 
 def build_session() -> requests.Session:
@@ -150,6 +153,8 @@ class SalesforceClient:
         return response
 
     def _session_expired(self, response) -> bool:
+        if response.status_code == 403:
+            return response.text.strip() == STALE_IDENTITY_ANSWER
         if response.status_code != 401:
             return False
         errors = _error_list(response)

@@ -97,7 +97,7 @@ def refresh_access_token(org: Organization) -> TokenRefresh:
         try:
             app, source = app_for_refresh(locked)
         except UnknownClientId as error:
-            _record(
+            record_event(
                 locked, TokenEvent.Kind.REFRESH, locked.oauth_client_id, STORED, error
             )
             locked.mark_needs_reconnect(error.user_message)
@@ -117,7 +117,7 @@ def _refresh_locked(org, app, source):
         check_token(org, token)
     except ConnectionBroken as error:
         error = _explain(error, org, app, source)
-        _record(org, TokenEvent.Kind.REFRESH, app.client_id, source, error)
+        record_event(org, TokenEvent.Kind.REFRESH, app.client_id, source, error)
         org.mark_needs_reconnect(error.user_message)
         logger.warning(
             "Refreshing org %s with client ID %s failed for good: %s",
@@ -127,7 +127,7 @@ def _refresh_locked(org, app, source):
         )
         return error
     except SalesforceError as error:
-        _record(org, TokenEvent.Kind.REFRESH, app.client_id, source, error)
+        record_event(org, TokenEvent.Kind.REFRESH, app.client_id, source, error)
         logger.warning(
             "Refreshing org %s with client ID %s failed: %s",
             org.org_id,
@@ -141,7 +141,7 @@ def _refresh_locked(org, app, source):
         # The default app's token worked, so that is where the org belongs.
         org.oauth_client_id = app.client_id
         org.save(update_fields=["oauth_client_id"])
-    _record(org, TokenEvent.Kind.REFRESH, app.client_id, source)
+    record_event(org, TokenEvent.Kind.REFRESH, app.client_id, source)
     return None
 
 
@@ -186,7 +186,7 @@ def _refreshed_since(locked, caller_copy) -> bool:
     )
 
 
-def _record(org, kind, client_id, source, error=None):
+def record_event(org, kind, client_id, source=STORED, error=None):
     TokenEvent.objects.create(
         organization=org,
         kind=kind,
@@ -196,10 +196,6 @@ def _record(org, kind, client_id, source, error=None):
         error_code=getattr(error, "code", "") if error else "",
         message=error.user_message if error else "",
     )
-
-
-def record_event(org, kind, client_id, source=STORED, error=None):
-    _record(org, kind, client_id, source, error)
 
 
 def _explain(error, org, app, source):

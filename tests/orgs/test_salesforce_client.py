@@ -143,3 +143,17 @@ def test_query_errors_carry_salesforce_code_and_message(owner):
         list(SalesforceClient(org).query("SELECT Nope FROM Account"))
 
     assert raised.value.code == "INVALID_FIELD"
+
+
+@responses.activate
+def test_stale_token_on_the_identity_service_refreshes_once(owner):
+    org = make_org(owner)
+    userinfo = f"{INSTANCE}/services/oauth2/userinfo"
+    responses.get(userinfo, status=403, body="Bad_OAuth_Token")
+    responses.post(TOKEN_URL, json=token_answer(app("default")))
+    responses.get(userinfo, json={"organization_id": org.org_id})
+
+    identity = SalesforceClient(org).get("/services/oauth2/userinfo")
+
+    assert identity == {"organization_id": org.org_id}
+    assert len(responses.calls) == 3
